@@ -1,0 +1,60 @@
+//! HotDash storage: one [`Store`] trait, implemented once over sqlx's `Any` driver for both
+//! backends, SQLite (the default: a WAL file in the data directory) and Postgres (Supabase in
+//! production).
+//!
+//! Start with [`Store`] for what the rest of HotDash may ask of storage, [`rows`] for the types
+//! that cross the boundary, and [`sql`] for how each operation maps to SQL. Dialect differences
+//! are few and local (`FOR UPDATE SKIP LOCKED`, durability pragmas); each backend has its own
+//! migrations under `migrations/`. The same test suite (`tests/store.rs`) runs against both.
+
+pub mod rows;
+pub mod sql;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use rows::*;
+pub use sql::{ConnectOptions, SqlStore, connect, gold_reply_resource_key};
+pub use store::Store;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, from its scheme.
+    pub fn from_url(url: &str) -> Result<Self, DbError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            Err(DbError::UnsupportedUrl)
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Storage errors. Messages never contain the database URL (it may hold a password).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    #[error("database URL must start with sqlite: or postgres:")]
+    UnsupportedUrl,
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+}
+
+pub type DbResult<T> = Result<T, DbError>;

@@ -1,0 +1,358 @@
+//! [`SqlStore`]: the [`Store`] implementation for SQLite and Postgres over sqlx's `Any` driver.
+//!
+//! One code path serves both backends; the SQL is portable except where a submodule says
+//! otherwise. On SQLite every write goes through a single connection (SQLite has one writer
+//! anyway, and a queue in our pool is fairer and faster than lock retries inside SQLite); reads
+//! use a separate pool. Durability is chosen per transaction: ingest commits with
+//! `synchronous=FULL` (SQLite) or the default `synchronous_commit=on` (Postgres), while job
+//! completions, which can always be recomputed from the stored delivery, commit without waiting
+//! for the flush.
+
+mod effects;
+mod filter;
+mod ingest;
+mod jobs;
+mod read;
+
+pub use read::gold_reply_resource_key;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::AnyConnection;
+use sqlx::any::AnyPoolOptions;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Connection, Executor};
+
+use crate::rows::{ConversationRow, FulfillmentOrderRow, FulfillmentRow, MessageRow};
+use crate::{
+    Backend, ClaimedJob, Completion, DbError, DbResult, FailureOutcome, GoldReplyRow,
+    IngestOutcome, InventoryLevelRow, JobSpec, NewRejection, NewWebhookEvent, OrderRow, ProductRow,
+    QueueStats, RejectionRow, Store, WebhookEventDetail, WebhookEventRow, WebhookFilter,
+};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// Connections in the (read) pool. SQLite writes always use one extra dedicated connection.
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Storage on SQLite or Postgres. Cheap to share behind an `Arc`.
+pub struct SqlStore {
+    backend: Backend,
+    /// Writes. On SQLite a pool of exactly one connection; on Postgres the same pool as `read`.
+    write: AnyPool,
+    read: AnyPool,
+}
+
+/// Opens `url` (`sqlite://…` or `postgres://…`). Does not migrate: call [`Store::migrate`].
+pub async fn connect(url: &str, options: &ConnectOptions) -> DbResult<Arc<SqlStore>> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::from_url(url)?;
+    let store = match backend {
+        Backend::Sqlite => {
+            let write = sqlite_pool(1, options).connect(url).await?;
+            let read = sqlite_pool(options.max_connections, options)
+                .connect(url)
+                .await?;
+            SqlStore {
+                backend,
+                write,
+                read,
+            }
+        }
+        Backend::Postgres => {
+            let pool = AnyPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(options.acquire_timeout)
+                .connect(url)
+                .await?;
+            SqlStore {
+                backend,
+                write: pool.clone(),
+                read: pool,
+            }
+        }
+    };
+    Ok(Arc::new(store))
+}
+
+fn sqlite_pool(max: u32, options: &ConnectOptions) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(options.acquire_timeout)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // WAL lets readers run beside the writer; FULL makes every commit survive power
+                // loss (relaxed per transaction where losing it is harmless, see `Durability`).
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA synchronous = FULL").await?;
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                Ok(())
+            })
+        })
+}
+
+/// How long a transaction's commit must wait for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// Survives power loss before the call returns: acknowledged data.
+    Full,
+    /// May be lost in a power cut (never in a process crash): derived data that a retried job
+    /// recomputes, because its job deletion is lost with it.
+    Relaxed,
+}
+
+impl SqlStore {
+    /// A write connection with the durability pragma set, ready for `begin()`.
+    async fn writer(&self, durability: Durability) -> DbResult<PoolConnection<Any>> {
+        let mut conn = self.write.acquire().await?;
+        if self.backend == Backend::Sqlite {
+            let pragma = match durability {
+                Durability::Full => "PRAGMA synchronous = FULL",
+                Durability::Relaxed => "PRAGMA synchronous = NORMAL",
+            };
+            conn.execute(pragma).await?;
+        }
+        Ok(conn)
+    }
+
+    /// Begins a transaction on `conn`; on Postgres, relaxed durability is set for it alone.
+    async fn begin<'c>(
+        &self,
+        conn: &'c mut AnyConnection,
+        durability: Durability,
+    ) -> DbResult<sqlx::Transaction<'c, Any>> {
+        let mut tx = conn.begin().await?;
+        if self.backend == Backend::Postgres && durability == Durability::Relaxed {
+            tx.execute("SET LOCAL synchronous_commit = off").await?;
+        }
+        Ok(tx)
+    }
+
+    /// `FOR UPDATE SKIP LOCKED` where the backend has it. SQLite needs none: its single writer
+    /// connection already serialises claims.
+    fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+
+    fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+}
+
+/// `($1, $2, …), (…)` for `rows` rows of `cols` columns, numbered from `$1`. sqlx's
+/// `QueryBuilder` would write `?`, which Postgres rejects, so the `Any` path numbers its own.
+fn values_placeholders(rows: usize, cols: usize) -> String {
+    let mut sql = String::with_capacity(rows * cols * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..cols {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * cols + col + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// `$from, $from+1, …` for an `IN (…)` list of `n` items.
+fn in_list(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Splits `n` rows into chunks of a few fixed sizes, so multi-row statements reuse a handful of
+/// prepared statements instead of one per batch size.
+fn fixed_chunks(mut n: usize) -> Vec<usize> {
+    const SIZES: [usize; 4] = [64, 16, 4, 1];
+    let mut chunks = Vec::new();
+    for size in SIZES {
+        while n >= size {
+            chunks.push(size);
+            n -= size;
+        }
+    }
+    chunks
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn migrate(&self) -> DbResult<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.write).await.map_err(DbError::from)
+    }
+
+    async fn ingest(
+        &self,
+        events: &[NewWebhookEvent],
+        rejections: &[NewRejection],
+        job: &JobSpec,
+    ) -> DbResult<Vec<IngestOutcome>> {
+        self.ingest_batch(events, rejections, job).await
+    }
+
+    async fn claim_jobs(
+        &self,
+        queue: &str,
+        worker: &str,
+        limit: i64,
+        lease_ms: i64,
+        now: i64,
+    ) -> DbResult<Vec<ClaimedJob>> {
+        self.claim(queue, worker, limit, lease_ms, now).await
+    }
+
+    async fn complete_jobs(&self, completions: &[Completion], now: i64) -> DbResult<Vec<i64>> {
+        self.complete(completions, now).await
+    }
+
+    async fn fail_job(
+        &self,
+        job: &ClaimedJob,
+        error: &str,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> DbResult<FailureOutcome> {
+        self.fail(job, error, retry_at, now).await
+    }
+
+    async fn enqueue_replay(
+        &self,
+        filter: &WebhookFilter,
+        job: &JobSpec,
+        now: i64,
+    ) -> DbResult<u64> {
+        self.replay(filter, job, now).await
+    }
+
+    async fn list_webhook_events(&self, filter: &WebhookFilter) -> DbResult<Vec<WebhookEventRow>> {
+        self.list_events(filter).await
+    }
+
+    async fn webhook_event(&self, id: i64) -> DbResult<WebhookEventDetail> {
+        self.event_detail(id).await
+    }
+
+    async fn list_rejections(
+        &self,
+        source: Option<&str>,
+        limit: i64,
+    ) -> DbResult<Vec<RejectionRow>> {
+        self.rejections(source, limit).await
+    }
+
+    async fn queue_stats(&self, queue: &str, now: i64) -> DbResult<QueueStats> {
+        self.stats(queue, now).await
+    }
+
+    async fn order(&self, gid: &str) -> DbResult<Option<OrderRow>> {
+        self.read_order(gid).await
+    }
+
+    async fn product(&self, gid: &str) -> DbResult<Option<ProductRow>> {
+        self.read_product(gid).await
+    }
+
+    async fn inventory_level(
+        &self,
+        item_gid: &str,
+        location_gid: &str,
+    ) -> DbResult<Option<InventoryLevelRow>> {
+        self.read_inventory_level(item_gid, location_gid).await
+    }
+
+    async fn fulfillment_order(&self, gid: &str) -> DbResult<Option<FulfillmentOrderRow>> {
+        self.read_fulfillment_order(gid).await
+    }
+
+    async fn fulfillment(&self, gid: &str) -> DbResult<Option<FulfillmentRow>> {
+        self.read_fulfillment(gid).await
+    }
+
+    async fn conversation(&self, account_id: i64, id: i64) -> DbResult<Option<ConversationRow>> {
+        self.read_conversation(account_id, id).await
+    }
+
+    async fn message(&self, account_id: i64, id: i64) -> DbResult<Option<MessageRow>> {
+        self.read_message(account_id, id).await
+    }
+
+    async fn gold_reply(&self, conversation_id: i64) -> DbResult<Option<GoldReplyRow>> {
+        self.read_gold_reply(conversation_id).await
+    }
+
+    async fn gold_reply_exists(&self, conversation_id: i64) -> DbResult<bool> {
+        self.read_gold_reply_exists(conversation_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_across_rows() {
+        assert_eq!(values_placeholders(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(in_list(3, 2), "$3, $4");
+    }
+
+    #[test]
+    fn chunks_cover_every_row_with_few_sizes() {
+        assert_eq!(fixed_chunks(85), vec![64, 16, 4, 1]);
+        assert_eq!(fixed_chunks(0), Vec::<usize>::new());
+        assert_eq!(fixed_chunks(130).iter().sum::<usize>(), 130);
+    }
+}
+
+impl SqlStore {
+    /// Runs one statement outside any transaction (e.g. `CREATE DATABASE` for tests).
+    pub async fn execute_raw(&self, sql: &str) -> DbResult<()> {
+        self.write
+            .execute(sqlx::AssertSqlSafe(sql.to_owned()))
+            .await?;
+        Ok(())
+    }
+
+    /// Closes both pools, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}

@@ -1,0 +1,88 @@
+//! The [`Store`] trait: every storage operation the rest of HotDash uses.
+
+use async_trait::async_trait;
+
+use crate::rows::{ConversationRow, FulfillmentOrderRow, FulfillmentRow, MessageRow};
+use crate::{
+    Backend, ClaimedJob, Completion, DbResult, FailureOutcome, GoldReplyRow, IngestOutcome,
+    InventoryLevelRow, JobSpec, NewRejection, NewWebhookEvent, OrderRow, ProductRow, QueueStats,
+    RejectionRow, WebhookEventDetail, WebhookEventRow, WebhookFilter,
+};
+
+/// Persistence for HotDash. Implemented by [`crate::SqlStore`] for SQLite and Postgres; both
+/// pass the same suite in `tests/store.rs`.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Applies this backend's pending migrations.
+    async fn migrate(&self) -> DbResult<()>;
+
+    /// Stores deliveries and rejections in one durable transaction (the group commit), enqueuing
+    /// one `job` per newly stored delivery. Duplicates by (source, delivery id) are counted on
+    /// the stored event. Outcomes are in the order of `events`.
+    async fn ingest(
+        &self,
+        events: &[NewWebhookEvent],
+        rejections: &[NewRejection],
+        job: &JobSpec,
+    ) -> DbResult<Vec<IngestOutcome>>;
+
+    /// Claims up to `limit` due jobs from `queue` for `lease_ms`. Jobs whose lease expired are
+    /// reclaimed; the lost attempt is recorded and counted. Lower `priority` runs first.
+    async fn claim_jobs(
+        &self,
+        queue: &str,
+        worker: &str,
+        limit: i64,
+        lease_ms: i64,
+        now: i64,
+    ) -> DbResult<Vec<ClaimedJob>>;
+
+    /// Applies each completion's effects, deletes its job and marks its event, atomically per
+    /// batch. Completions whose claim was lost are skipped and returned by job id.
+    async fn complete_jobs(&self, completions: &[Completion], now: i64) -> DbResult<Vec<i64>>;
+
+    /// Records a failed attempt: the job retries at `retry_at`, or is dead-lettered when it has
+    /// used its attempts (or `retry_at` is `None`: a permanent failure).
+    async fn fail_job(
+        &self,
+        job: &ClaimedJob,
+        error: &str,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> DbResult<FailureOutcome>;
+
+    /// Enqueues processing jobs for stored deliveries matching `filter` (dead letters included).
+    /// Deliveries with a job already queued are skipped. Returns how many were enqueued.
+    async fn enqueue_replay(
+        &self,
+        filter: &WebhookFilter,
+        job: &JobSpec,
+        now: i64,
+    ) -> DbResult<u64>;
+
+    async fn list_webhook_events(&self, filter: &WebhookFilter) -> DbResult<Vec<WebhookEventRow>>;
+    async fn webhook_event(&self, id: i64) -> DbResult<WebhookEventDetail>;
+    async fn list_rejections(
+        &self,
+        source: Option<&str>,
+        limit: i64,
+    ) -> DbResult<Vec<RejectionRow>>;
+    async fn queue_stats(&self, queue: &str, now: i64) -> DbResult<QueueStats>;
+
+    async fn order(&self, gid: &str) -> DbResult<Option<OrderRow>>;
+    async fn product(&self, gid: &str) -> DbResult<Option<ProductRow>>;
+    async fn inventory_level(
+        &self,
+        item_gid: &str,
+        location_gid: &str,
+    ) -> DbResult<Option<InventoryLevelRow>>;
+    async fn fulfillment_order(&self, gid: &str) -> DbResult<Option<FulfillmentOrderRow>>;
+    async fn fulfillment(&self, gid: &str) -> DbResult<Option<FulfillmentRow>>;
+    async fn conversation(&self, account_id: i64, id: i64) -> DbResult<Option<ConversationRow>>;
+    async fn message(&self, account_id: i64, id: i64) -> DbResult<Option<MessageRow>>;
+    async fn gold_reply(&self, conversation_id: i64) -> DbResult<Option<GoldReplyRow>>;
+    /// Whether a gold reply for `conversation_id` is stored or still waiting to be processed.
+    async fn gold_reply_exists(&self, conversation_id: i64) -> DbResult<bool>;
+}
