@@ -292,6 +292,17 @@ pub struct WebhookEventRow {
     pub processed_at: Option<i64>,
 }
 
+/// What a worker needs to process a stored delivery.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredDelivery {
+    pub id: i64,
+    pub source: String,
+    pub topic: String,
+    pub triggered_at: Option<i64>,
+    pub received_at: i64,
+    pub body: Vec<u8>,
+}
+
 /// One processing attempt that did not succeed.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AttemptRow {

@@ -29,7 +29,8 @@ use crate::rows::{ConversationRow, FulfillmentOrderRow, FulfillmentRow, MessageR
 use crate::{
     Backend, ClaimedJob, Completion, DbError, DbResult, FailureOutcome, GoldReplyRow,
     IngestOutcome, InventoryLevelRow, JobSpec, NewRejection, NewWebhookEvent, OrderRow, ProductRow,
-    QueueStats, RejectionRow, Store, WebhookEventDetail, WebhookEventRow, WebhookFilter,
+    QueueStats, RejectionRow, Store, StoredDelivery, WebhookEventDetail, WebhookEventRow,
+    WebhookFilter,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -262,6 +263,10 @@ impl Store for SqlStore {
         self.replay(filter, job, now).await
     }
 
+    async fn deliveries(&self, ids: &[i64]) -> DbResult<Vec<StoredDelivery>> {
+        self.read_deliveries(ids).await
+    }
+
     async fn list_webhook_events(&self, filter: &WebhookFilter) -> DbResult<Vec<WebhookEventRow>> {
         self.list_events(filter).await
     }
@@ -318,8 +323,29 @@ impl Store for SqlStore {
         self.read_gold_reply(conversation_id).await
     }
 
-    async fn gold_reply_exists(&self, conversation_id: i64) -> DbResult<bool> {
-        self.read_gold_reply_exists(conversation_id).await
+    async fn gold_reply_conflicts(
+        &self,
+        conversation_id: i64,
+        delivery_id: &str,
+    ) -> DbResult<bool> {
+        self.read_gold_reply_conflicts(conversation_id, delivery_id)
+            .await
+    }
+}
+
+impl SqlStore {
+    /// Runs one statement outside any transaction (e.g. `CREATE DATABASE` for tests).
+    pub async fn execute_raw(&self, sql: &str) -> DbResult<()> {
+        self.write
+            .execute(sqlx::AssertSqlSafe(sql.to_owned()))
+            .await?;
+        Ok(())
+    }
+
+    /// Closes both pools, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
     }
 }
 
@@ -338,21 +364,5 @@ mod tests {
         assert_eq!(fixed_chunks(85), vec![64, 16, 4, 1]);
         assert_eq!(fixed_chunks(0), Vec::<usize>::new());
         assert_eq!(fixed_chunks(130).iter().sum::<usize>(), 130);
-    }
-}
-
-impl SqlStore {
-    /// Runs one statement outside any transaction (e.g. `CREATE DATABASE` for tests).
-    pub async fn execute_raw(&self, sql: &str) -> DbResult<()> {
-        self.write
-            .execute(sqlx::AssertSqlSafe(sql.to_owned()))
-            .await?;
-        Ok(())
-    }
-
-    /// Closes both pools, waiting for connections to be returned.
-    pub async fn close(&self) {
-        self.write.close().await;
-        self.read.close().await;
     }
 }

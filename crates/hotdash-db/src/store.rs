@@ -6,7 +6,7 @@ use crate::rows::{ConversationRow, FulfillmentOrderRow, FulfillmentRow, MessageR
 use crate::{
     Backend, ClaimedJob, Completion, DbResult, FailureOutcome, GoldReplyRow, IngestOutcome,
     InventoryLevelRow, JobSpec, NewRejection, NewWebhookEvent, OrderRow, ProductRow, QueueStats,
-    RejectionRow, WebhookEventDetail, WebhookEventRow, WebhookFilter,
+    RejectionRow, StoredDelivery, WebhookEventDetail, WebhookEventRow, WebhookFilter,
 };
 
 /// Persistence for HotDash. Implemented by [`crate::SqlStore`] for SQLite and Postgres; both
@@ -62,6 +62,9 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> DbResult<u64>;
 
+    /// The deliveries with these ids, for processing (any order; missing ids are skipped).
+    async fn deliveries(&self, ids: &[i64]) -> DbResult<Vec<StoredDelivery>>;
+
     async fn list_webhook_events(&self, filter: &WebhookFilter) -> DbResult<Vec<WebhookEventRow>>;
     async fn webhook_event(&self, id: i64) -> DbResult<WebhookEventDetail>;
     async fn list_rejections(
@@ -83,6 +86,8 @@ pub trait Store: Send + Sync + 'static {
     async fn conversation(&self, account_id: i64, id: i64) -> DbResult<Option<ConversationRow>>;
     async fn message(&self, account_id: i64, id: i64) -> DbResult<Option<MessageRow>>;
     async fn gold_reply(&self, conversation_id: i64) -> DbResult<Option<GoldReplyRow>>;
-    /// Whether a gold reply for `conversation_id` is stored or still waiting to be processed.
-    async fn gold_reply_exists(&self, conversation_id: i64) -> DbResult<bool>;
+    /// Whether a delivery other than `delivery_id` already submitted a gold reply for
+    /// `conversation_id` (stored or still being processed; dead letters do not count).
+    async fn gold_reply_conflicts(&self, conversation_id: i64, delivery_id: &str)
+    -> DbResult<bool>;
 }

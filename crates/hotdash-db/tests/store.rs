@@ -194,7 +194,7 @@ async fn completion_applies_effects_and_finishes_the_event_once() {
     };
     assert!(
         store
-            .complete_jobs(&[completion.clone()], 30)
+            .complete_jobs(std::slice::from_ref(&completion), 30)
             .await
             .unwrap()
             .is_empty()

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `hotdash` binary: everything lives in the library; see `hotdash::cli`.
+
+fn main() -> std::process::ExitCode {
+    hotdash::cli::main()
+}

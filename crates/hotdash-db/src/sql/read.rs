@@ -2,13 +2,13 @@
 
 use sqlx::{Any, AssertSqlSafe};
 
-use super::SqlStore;
 use super::filter::Where;
+use super::{SqlStore, in_list};
 use crate::rows::{ConversationRow, FulfillmentOrderRow, FulfillmentRow, MessageRow};
 use crate::{
     AttemptRow, DbError, DbResult, GoldReplyRow, InventoryLevelRow, LineItemRow, OrderRow,
-    ProductRow, RejectionRow, VariantRow, WebhookEventDetail, WebhookEventRow, WebhookFilter,
-    webhook_subject,
+    ProductRow, RejectionRow, StoredDelivery, VariantRow, WebhookEventDetail, WebhookEventRow,
+    WebhookFilter, webhook_subject,
 };
 
 const EVENT_ROW_COLUMNS: &str = "id, source, delivery_id, topic, event_id, shop_domain, api_version, \
@@ -28,6 +28,21 @@ impl SqlStore {
             filter.limit.unwrap_or(100)
         );
         let query = cond.bind_all_as(sqlx::query_as::<Any, WebhookEventRow>(AssertSqlSafe(sql)));
+        Ok(query.fetch_all(&self.read).await?)
+    }
+
+    pub(super) async fn read_deliveries(&self, ids: &[i64]) -> DbResult<Vec<StoredDelivery>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, source, topic, triggered_at, received_at, body FROM webhook_events WHERE id IN ({})",
+            in_list(1, ids.len())
+        );
+        let mut query = sqlx::query_as::<Any, StoredDelivery>(AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(*id);
+        }
         Ok(query.fetch_all(&self.read).await?)
     }
 
@@ -199,13 +214,17 @@ impl SqlStore {
         .await?)
     }
 
-    pub(super) async fn read_gold_reply_exists(&self, conversation_id: i64) -> DbResult<bool> {
+    pub(super) async fn read_gold_reply_conflicts(
+        &self,
+        conversation_id: i64,
+        delivery_id: &str,
+    ) -> DbResult<bool> {
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM gold_replies WHERE conversation_id = $1 UNION ALL \
-             SELECT 1 FROM webhook_events WHERE resource_key = $2 AND status <> 'dead' LIMIT 1",
+            "SELECT id FROM webhook_events WHERE source = 'gold-replies' AND resource_key = $1 \
+             AND delivery_id <> $2 AND status <> 'dead' LIMIT 1",
         )
-        .bind(conversation_id)
         .bind(gold_reply_resource_key(conversation_id))
+        .bind(delivery_id)
         .fetch_optional(&self.read)
         .await?;
         Ok(found.is_some())

@@ -1,1 +1,19 @@
-fn main() {}
+//! HotDash's integration suite: one test binary. Each test starts the real server on a random
+//! loopback port over a fresh database (SQLite, or Postgres when HOTDASH_TEST_DATABASE_URL is
+//! set) and talks to it over real HTTP.
+
+/// Spawning the app, signing requests the way each vendor does, and the test database.
+mod support;
+
+/// The CLI: exit codes, config errors, webhooks list/show/replay.
+mod cli;
+/// The real binary killed with SIGKILL mid-stream loses no acknowledged delivery.
+mod crash;
+/// Configured secrets never appear in check-config output or in logs.
+mod secrets;
+/// Valid deliveries from each source: stored, acknowledged, processed once; duplicates counted.
+mod webhooks_accept;
+/// Retries, dead letters and replay through the real job runner.
+mod webhooks_jobs;
+/// Every rejection cause: status code, recorded cause, nothing processed.
+mod webhooks_reject;

@@ -1,0 +1,143 @@
+//! Group commit: handlers hand verified deliveries (and rejections) to [`Ingestor`], whose writer
+//! tasks store everything that arrived while the previous commit was in flight in one durable
+//! transaction, then answer every waiting handler. One fsync thus acknowledges a whole batch,
+//! so durability costs latency of one commit, not throughput. A full queue answers `Overloaded`
+//! at once (the sender retries) instead of letting latency grow without bound.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use hotdash_db::{IngestOutcome, JobSpec, NewRejection, NewWebhookEvent, Store};
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::task::JoinSet;
+
+use crate::metrics;
+
+/// Why a delivery could not be stored. Neither is the sender's fault: both ask for a retry.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum IngestError {
+    #[error("ingest queue is full")]
+    Overloaded,
+    #[error("the store failed to commit the batch")]
+    Store,
+}
+
+enum Item {
+    Event(
+        Box<NewWebhookEvent>,
+        oneshot::Sender<Result<IngestOutcome, IngestError>>,
+    ),
+    Rejection(Box<NewRejection>, oneshot::Sender<()>),
+}
+
+/// The handle handlers submit to. Cloning is cheap; writers stop when every handle is dropped.
+#[derive(Clone)]
+pub struct Ingestor {
+    tx: mpsc::Sender<Item>,
+}
+
+impl Ingestor {
+    /// Starts `writers` writer tasks on `store`. Each commits at most `batch_max` items at a time.
+    pub fn start(
+        store: Arc<dyn Store>,
+        job: JobSpec,
+        writers: usize,
+        batch_max: usize,
+        capacity: usize,
+    ) -> (Self, JoinSet<()>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        let rx = Arc::new(Mutex::new(rx));
+        let job = Arc::new(job);
+        let mut tasks = JoinSet::new();
+        for _ in 0..writers.max(1) {
+            tasks.spawn(write_loop(
+                store.clone(),
+                job.clone(),
+                rx.clone(),
+                batch_max,
+            ));
+        }
+        (Self { tx }, tasks)
+    }
+
+    /// Stores `event` durably; returns once it is committed (or found to be a duplicate).
+    pub async fn submit(&self, event: NewWebhookEvent) -> Result<IngestOutcome, IngestError> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .try_send(Item::Event(Box::new(event), done))
+            .map_err(|_| IngestError::Overloaded)?;
+        wait.await.unwrap_or(Err(IngestError::Store))
+    }
+
+    /// Records a rejection. Best effort: when the queue is full the record is dropped and
+    /// counted, so a flood of bad requests cannot delay good ones.
+    pub async fn reject(&self, rejection: NewRejection) {
+        let (done, wait) = oneshot::channel();
+        if self
+            .tx
+            .try_send(Item::Rejection(Box::new(rejection), done))
+            .is_err()
+        {
+            metrics::rejection_record_dropped();
+            return;
+        }
+        let _ = wait.await;
+    }
+}
+
+async fn write_loop(
+    store: Arc<dyn Store>,
+    job: Arc<JobSpec>,
+    rx: Arc<Mutex<mpsc::Receiver<Item>>>,
+    batch_max: usize,
+) {
+    let mut items = Vec::with_capacity(batch_max);
+    loop {
+        {
+            // One writer gathers at a time; the others are committing meanwhile.
+            let mut rx = rx.lock().await;
+            if rx.recv_many(&mut items, batch_max).await == 0 {
+                return; // every Ingestor handle is gone: shutdown
+            }
+        }
+        commit(store.as_ref(), &job, &mut items).await;
+    }
+}
+
+async fn commit(store: &dyn Store, job: &JobSpec, items: &mut Vec<Item>) {
+    let mut events = Vec::new();
+    let mut rejections = Vec::new();
+    let mut event_waiters = Vec::new();
+    let mut rejection_waiters = Vec::new();
+    for item in items.drain(..) {
+        match item {
+            Item::Event(event, done) => {
+                events.push(*event);
+                event_waiters.push(done);
+            }
+            Item::Rejection(rejection, done) => {
+                rejections.push(*rejection);
+                rejection_waiters.push(done);
+            }
+        }
+    }
+    let started = Instant::now();
+    let result = store.ingest(&events, &rejections, job).await;
+    metrics::ingest_batch(events.len() + rejections.len(), started.elapsed());
+    match result {
+        Ok(outcomes) => {
+            for (done, outcome) in event_waiters.into_iter().zip(outcomes) {
+                let _ = done.send(Ok(outcome));
+            }
+        }
+        Err(error) => {
+            tracing::error!(error = %error, batch = events.len(), "Failed to store a webhook batch; senders will retry");
+            for done in event_waiters {
+                let _ = done.send(Err(IngestError::Store));
+            }
+        }
+    }
+    for done in rejection_waiters {
+        let _ = done.send(());
+    }
+}
