@@ -61,6 +61,10 @@ impl TestApp {
     /// As [`TestApp::spawn`], with extra `HOTDASH_*` settings.
     pub async fn spawn_with(extra_env: &[(&str, &str)]) -> Self {
         let db = TestDb::new().await;
+        // CI's Postgres run sets this: a silent fall-back to SQLite must fail, not pass.
+        if let Ok(expected) = std::env::var("HOTDASH_TEST_EXPECT_BACKEND") {
+            assert_eq!(db.backend().as_str(), expected, "the suite is not running on the backend CI asked for");
+        }
         let mut env = secret_env();
         env.push(("HOTDASH_DATABASE__URL".into(), db.url().to_owned()));
         env.extend(
