@@ -63,7 +63,11 @@ impl TestApp {
         let db = TestDb::new().await;
         // CI's Postgres run sets this: a silent fall-back to SQLite must fail, not pass.
         if let Ok(expected) = std::env::var("HOTDASH_TEST_EXPECT_BACKEND") {
-            assert_eq!(db.backend().as_str(), expected, "the suite is not running on the backend CI asked for");
+            assert_eq!(
+                db.backend().as_str(),
+                expected,
+                "the suite is not running on the backend CI asked for"
+            );
         }
         let mut env = secret_env();
         env.push(("HOTDASH_DATABASE__URL".into(), db.url().to_owned()));
