@@ -19,6 +19,25 @@ pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> HmacSha256 {
     mac
 }
 
+/// The signed timestamp header: its text (as signed) and its value in Unix seconds.
+pub(crate) fn parse_timestamp(header: Option<&str>) -> Result<(&str, i64), VerifyError> {
+    let text = header.ok_or(VerifyError::MissingTimestamp)?.trim();
+    let secs = text.parse().map_err(|_| VerifyError::MissingTimestamp)?;
+    Ok((text, secs))
+}
+
+/// Rejects a signed timestamp further than `tolerance_secs` from now, past or future, so a
+/// captured delivery cannot be replayed later. Checked after the MAC, so unsigned junk learns
+/// nothing about the timing rules.
+pub(crate) fn check_skew(ts: i64, now_secs: i64, tolerance_secs: u64) -> Result<(), VerifyError> {
+    let skew = (now_secs - ts).abs();
+    if skew.unsigned_abs() > tolerance_secs {
+        Err(VerifyError::StaleTimestamp(skew))
+    } else {
+        Ok(())
+    }
+}
+
 /// Why a delivery failed verification. The `cause` strings are stored with the rejection.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {

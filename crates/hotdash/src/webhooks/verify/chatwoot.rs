@@ -4,7 +4,7 @@
 
 use hmac::Mac;
 
-use super::{VerifyError, hmac_sha256};
+use super::{VerifyError, check_skew, hmac_sha256, parse_timestamp};
 use crate::config::Secret;
 
 /// Verifies a Chatwoot delivery. `now_secs` is the receiver's clock in Unix seconds.
@@ -17,10 +17,7 @@ pub fn verify(
     tolerance_secs: u64,
 ) -> Result<(), VerifyError> {
     let signature = signature.ok_or(VerifyError::MissingSignature)?;
-    let timestamp = timestamp.ok_or(VerifyError::MissingTimestamp)?.trim();
-    let ts: i64 = timestamp
-        .parse()
-        .map_err(|_| VerifyError::MissingTimestamp)?;
+    let (timestamp, ts) = parse_timestamp(timestamp)?;
     let hex_digest = signature
         .trim()
         .strip_prefix("sha256=")
@@ -32,12 +29,7 @@ pub fn verify(
     )
     .verify_slice(&expected)
     .map_err(|_| VerifyError::BadSignature)?;
-    // Checked after the MAC so an attacker learns nothing about timing rules from unsigned junk.
-    let skew = (now_secs - ts).abs();
-    if skew.unsigned_abs() > tolerance_secs {
-        return Err(VerifyError::StaleTimestamp(skew));
-    }
-    Ok(())
+    check_skew(ts, now_secs, tolerance_secs)
 }
 
 /// The `X-Chatwoot-Signature` value Chatwoot sends for `body` at `timestamp`.

@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::Mac;
 
-use super::{VerifyError, hmac_sha256};
+use super::{VerifyError, check_skew, hmac_sha256, parse_timestamp};
 use crate::config::Secret;
 
 /// The signing key inside a `whsec_…` secret, or `None` if it is not one.
@@ -29,10 +29,7 @@ pub fn verify(
     tolerance_secs: u64,
 ) -> Result<(), VerifyError> {
     let signatures = signatures.ok_or(VerifyError::MissingSignature)?;
-    let timestamp = timestamp.ok_or(VerifyError::MissingTimestamp)?.trim();
-    let ts: i64 = timestamp
-        .parse()
-        .map_err(|_| VerifyError::MissingTimestamp)?;
+    let (timestamp, ts) = parse_timestamp(timestamp)?;
     let candidates: Vec<Vec<u8>> = signatures
         .split_whitespace()
         .filter_map(|s| s.strip_prefix("v1,"))
@@ -50,11 +47,7 @@ pub fn verify(
     if !matches {
         return Err(VerifyError::BadSignature);
     }
-    let skew = (now_secs - ts).abs();
-    if skew.unsigned_abs() > tolerance_secs {
-        return Err(VerifyError::StaleTimestamp(skew));
-    }
-    Ok(())
+    check_skew(ts, now_secs, tolerance_secs)
 }
 
 /// The `webhook-signature` value for one secret (for tests, benchmarks and the simulator).
