@@ -1,6 +1,6 @@
 //! Reads: stored deliveries, rejections, and typed rows.
 
-use sqlx::{Any, AssertSqlSafe};
+use sqlx::{Any, AssertSqlSafe, FromRow, Row};
 
 use super::filter::Where;
 use super::{SqlStore, in_list};
@@ -47,17 +47,17 @@ impl SqlStore {
     }
 
     pub(super) async fn event_detail(&self, id: i64) -> DbResult<WebhookEventDetail> {
-        let sql = format!("SELECT {EVENT_ROW_COLUMNS} FROM webhook_events WHERE id = $1");
-        let event = sqlx::query_as::<Any, WebhookEventRow>(AssertSqlSafe(sql))
+        // One read of the row: its metadata columns plus the headers and body.
+        let sql =
+            format!("SELECT {EVENT_ROW_COLUMNS}, headers, body FROM webhook_events WHERE id = $1");
+        let row = sqlx::query::<Any>(AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.read)
             .await?
             .ok_or(DbError::NotFound)?;
-        let (headers_json, body): (String, Vec<u8>) =
-            sqlx::query_as("SELECT headers, body FROM webhook_events WHERE id = $1")
-                .bind(id)
-                .fetch_one(&self.read)
-                .await?;
+        let event = WebhookEventRow::from_row(&row)?;
+        let headers_json: String = row.try_get("headers")?;
+        let body: Vec<u8> = row.try_get("body")?;
         let attempts = sqlx::query_as::<Any, AttemptRow>(
             "SELECT attempt, outcome, error, finished_at FROM job_attempts WHERE subject = $1 \
              ORDER BY id",

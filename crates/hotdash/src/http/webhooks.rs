@@ -72,25 +72,14 @@ pub async fn receive(
     let received_at = now_ms();
     let source = match Source::parse(&source_name) {
         Some(source) if app.source_enabled(source) => source,
-        Some(_) => {
-            return refuse(
-                &app,
-                &source_name,
-                &[],
-                received_at,
-                Rejection::new(RejectCause::UnknownSource, "source is not configured"),
-            )
-            .await;
-        }
-        None => {
-            return refuse(
-                &app,
-                &source_name,
-                &[],
-                received_at,
-                Rejection::new(RejectCause::UnknownSource, "no such webhook source"),
-            )
-            .await;
+        unusable => {
+            let detail = if unusable.is_some() {
+                "source is not configured"
+            } else {
+                "no such webhook source"
+            };
+            let rejection = Rejection::new(RejectCause::UnknownSource, detail);
+            return refuse(&app, &source_name, &[], received_at, rejection).await;
         }
     };
     let body = match read_body(&app, &headers, body).await {
