@@ -1,0 +1,1 @@
+//! Integration tests for the simulators: real HTTP over loopback against in-process servers.
