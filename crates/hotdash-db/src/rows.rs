@@ -358,14 +358,17 @@ pub struct QueueStats {
     pub dead_letters: i64,
 }
 
+/// How the `jobs.subject` of a webhook event's job starts; the event id follows.
+pub(crate) const WEBHOOK_SUBJECT_PREFIX: &str = "webhook_event:";
+
 /// The `jobs.subject` of the job that processes webhook event `id`.
 pub fn webhook_subject(id: i64) -> String {
-    format!("webhook_event:{id}")
+    format!("{WEBHOOK_SUBJECT_PREFIX}{id}")
 }
 
 /// The webhook event id a job subject refers to, if it refers to one.
 pub fn parse_webhook_subject(subject: &str) -> Option<i64> {
-    subject.strip_prefix("webhook_event:")?.parse().ok()
+    subject.strip_prefix(WEBHOOK_SUBJECT_PREFIX)?.parse().ok()
 }
 
 /// A boolean stored as INTEGER 0/1. sqlx's `Any` driver reads no SQLite BOOLEAN, so both

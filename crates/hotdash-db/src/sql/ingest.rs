@@ -3,18 +3,18 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Any, AssertSqlSafe, Row};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
 
-use super::{Durability, SqlStore, fixed_chunks, values_placeholders};
-use crate::{DbResult, IngestOutcome, JobSpec, NewRejection, NewWebhookEvent, webhook_subject};
+use super::{Durability, Params, SqlStore, fixed_chunks};
+use crate::rows::WEBHOOK_SUBJECT_PREFIX;
+use crate::{DbResult, IngestOutcome, JobSpec, NewRejection, NewWebhookEvent};
 
 const EVENT_COLUMNS: &str = "source, delivery_id, topic, event_id, shop_domain, api_version, \
      triggered_at, resource_key, received_at, verification, headers, body, synthetic";
 const EVENT_COLUMN_COUNT: usize = 13;
 
-pub(super) const JOB_COLUMNS: &str =
+const JOB_COLUMNS: &str =
     "queue, kind, payload, subject, priority, max_attempts, run_at, created_at, updated_at";
-pub(super) const JOB_COLUMN_COUNT: usize = 9;
 
 const REJECTION_COLUMNS: &str =
     "source, cause, status_code, received_at, delivery_id, topic, body_len, body_sha256, detail";
@@ -39,7 +39,7 @@ impl SqlStore {
             let sql = format!(
                 "INSERT INTO webhook_events ({EVENT_COLUMNS}) VALUES {} \
                  ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id, source, delivery_id",
-                values_placeholders(size, EVENT_COLUMN_COUNT)
+                Params::new(self.backend).rows(size, EVENT_COLUMN_COUNT)
             );
             let mut query = sqlx::query::<Any>(AssertSqlSafe(sql));
             for e in chunk {
@@ -92,29 +92,8 @@ impl SqlStore {
         }
 
         let now = events.first().map(|e| e.received_at).unwrap_or_default();
-        let mut offset = 0;
-        for size in fixed_chunks(new_ids.len()) {
-            let chunk = &new_ids[offset..offset + size];
-            offset += size;
-            let sql = format!(
-                "INSERT INTO jobs ({JOB_COLUMNS}) VALUES {}",
-                values_placeholders(size, JOB_COLUMN_COUNT)
-            );
-            let mut query = sqlx::query::<Any>(AssertSqlSafe(sql));
-            for id in chunk {
-                query = query
-                    .bind(&job.queue)
-                    .bind(&job.kind)
-                    .bind(webhook_job_payload(*id))
-                    .bind(webhook_subject(*id))
-                    .bind(job.priority)
-                    .bind(job.max_attempts)
-                    .bind(now)
-                    .bind(now)
-                    .bind(now);
-            }
-            query.execute(&mut *tx).await?;
-        }
+        self.enqueue_webhook_jobs(&mut tx, &new_ids, job, now)
+            .await?;
 
         let mut offset = 0;
         for size in fixed_chunks(rejections.len()) {
@@ -122,7 +101,7 @@ impl SqlStore {
             offset += size;
             let sql = format!(
                 "INSERT INTO webhook_rejections ({REJECTION_COLUMNS}) VALUES {}",
-                values_placeholders(size, REJECTION_COLUMN_COUNT)
+                Params::new(self.backend).rows(size, REJECTION_COLUMN_COUNT)
             );
             let mut query = sqlx::query::<Any>(AssertSqlSafe(sql));
             for r in chunk {
@@ -145,7 +124,48 @@ impl SqlStore {
     }
 }
 
-/// The payload of the job that processes webhook event `id`.
-pub(super) fn webhook_job_payload(id: i64) -> String {
-    format!("{{\"event_id\":{id}}}")
+impl SqlStore {
+    /// Queues one job per stored webhook event, built in SQL from the event ids: one statement
+    /// per 64 events, its id list padded to a power of two (a repeated id matches nothing new) so
+    /// seven prepared statements serve every batch size. The subject is `webhook_subject(id)`,
+    /// which the job runner parses; the payload says the same for people reading the table.
+    pub(super) async fn enqueue_webhook_jobs(
+        &self,
+        conn: &mut AnyConnection,
+        ids: &[i64],
+        job: &JobSpec,
+        now: i64,
+    ) -> DbResult<()> {
+        for chunk in ids.chunks(64) {
+            let padded = chunk.len().next_power_of_two();
+            let mut p = Params::new(self.backend);
+            let sql = format!(
+                "INSERT INTO jobs ({JOB_COLUMNS}) \
+                 SELECT {queue}, {kind}, '{{\"event_id\":' || id || '}}', '{WEBHOOK_SUBJECT_PREFIX}' || id, \
+                 {priority}, {max_attempts}, {run_at}, {created_at}, {updated_at} \
+                 FROM webhook_events WHERE id IN ({ids})",
+                queue = p.next(),
+                kind = p.next(),
+                priority = p.next(),
+                max_attempts = p.next(),
+                run_at = p.next(),
+                created_at = p.next(),
+                updated_at = p.next(),
+                ids = p.list(padded),
+            );
+            let mut query = sqlx::query::<Any>(AssertSqlSafe(sql))
+                .bind(&job.queue)
+                .bind(&job.kind)
+                .bind(job.priority)
+                .bind(job.max_attempts)
+                .bind(now)
+                .bind(now)
+                .bind(now);
+            for i in 0..padded {
+                query = query.bind(chunk[i.min(chunk.len() - 1)]);
+            }
+            query.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
 }

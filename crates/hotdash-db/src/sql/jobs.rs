@@ -10,9 +10,7 @@ use std::collections::HashMap;
 use sqlx::{Any, AssertSqlSafe, Row};
 
 use super::filter::Where;
-use super::ingest::webhook_job_payload;
-use super::ingest::{JOB_COLUMN_COUNT, JOB_COLUMNS};
-use super::{Durability, SqlStore, in_list, values_placeholders};
+use super::{Durability, SqlStore, in_list};
 use crate::{
     ClaimedJob, Completion, DbResult, FailureOutcome, JobSpec, QueueStats, WebhookFilter,
     parse_webhook_subject, webhook_subject,
@@ -258,24 +256,7 @@ impl SqlStore {
             }
             query.execute(&mut *tx).await?;
 
-            let insert = format!(
-                "INSERT INTO jobs ({JOB_COLUMNS}) VALUES {}",
-                values_placeholders(chunk.len(), JOB_COLUMN_COUNT)
-            );
-            let mut query = sqlx::query::<Any>(AssertSqlSafe(insert));
-            for (id, subject) in chunk.iter().zip(&subjects) {
-                query = query
-                    .bind(&job.queue)
-                    .bind(&job.kind)
-                    .bind(webhook_job_payload(*id))
-                    .bind(subject)
-                    .bind(job.priority)
-                    .bind(job.max_attempts)
-                    .bind(now)
-                    .bind(now)
-                    .bind(now);
-            }
-            query.execute(&mut *tx).await?;
+            self.enqueue_webhook_jobs(&mut tx, chunk, job, now).await?;
 
             let update = format!(
                 "UPDATE webhook_events SET status = 'pending' WHERE id IN ({})",

@@ -191,9 +191,10 @@ async fn check(
                 header("x-shopify-hmac-sha256"),
                 body,
             )?;
-            ensure_json(body)?;
-            let topic =
-                header("x-shopify-topic").ok_or_else(|| missing_header("X-Shopify-Topic"))?;
+            let topic = header("x-shopify-topic");
+            let resource_key =
+                payload::shopify_resource_key(topic.unwrap_or(""), body).map_err(malformed)?;
+            let topic = topic.ok_or_else(|| missing_header("X-Shopify-Topic"))?;
             let delivery = header("x-shopify-webhook-id")
                 .ok_or_else(|| missing_header("X-Shopify-Webhook-Id"))?;
             let mut event = base(delivery.into(), topic.into(), "hmac-sha256");
@@ -201,7 +202,7 @@ async fn check(
             event.shop_domain = header("x-shopify-shop-domain").map(Into::into);
             event.api_version = header("x-shopify-api-version").map(Into::into);
             event.triggered_at = header("x-shopify-triggered-at").and_then(parse_rfc3339_ms);
-            event.resource_key = payload::resource_key(source, topic, body);
+            event.resource_key = resource_key;
             Ok(Verified {
                 event,
                 gold_reply: false,
@@ -308,12 +309,6 @@ async fn check(
     }
 }
 
-fn ensure_json(body: &[u8]) -> Result<(), Rejection> {
-    serde_json::from_slice::<serde::de::IgnoredAny>(body)
-        .map(|_| ())
-        .map_err(malformed)
-}
-
 fn malformed(error: serde_json::Error) -> Rejection {
     Rejection::new(
         RejectCause::MalformedJson,
@@ -330,26 +325,36 @@ fn missing_header(name: &str) -> Rejection {
 
 /// Request headers as a JSON object, without credentials (the bearer token, cookies).
 fn stored_headers(headers: &HeaderMap) -> String {
-    let mut map = serde_json::Map::new();
-    for (name, value) in headers {
-        if matches!(
-            name.as_str(),
-            "authorization" | "proxy-authorization" | "cookie"
-        ) {
-            continue;
-        }
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        match map.get_mut(name.as_str()) {
-            Some(serde_json::Value::String(existing)) => {
-                existing.push_str(", ");
-                existing.push_str(&value);
-            }
-            _ => {
-                map.insert(name.as_str().to_owned(), serde_json::Value::String(value));
-            }
-        }
+    serde_json::to_string(&StoredHeaders(headers)).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// The headers kept with a delivery, as one JSON object written straight from the `HeaderMap`:
+/// credentials dropped, a repeated header's values joined with ", ".
+struct StoredHeaders<'a>(&'a HeaderMap);
+
+impl serde::Serialize for StoredHeaders<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let kept = self.0.keys().filter(|name| {
+            !matches!(
+                name.as_str(),
+                "authorization" | "proxy-authorization" | "cookie"
+            )
+        });
+        serializer.collect_map(kept.map(|name| {
+            let mut values = self.0.get_all(name).iter();
+            let first = values
+                .next()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()))
+                .unwrap_or_default();
+            let value = values.fold(first, |mut joined, v| {
+                let joined_mut = joined.to_mut();
+                joined_mut.push_str(", ");
+                joined_mut.push_str(&String::from_utf8_lossy(v.as_bytes()));
+                joined
+            });
+            (name.as_str(), value)
+        }))
     }
-    serde_json::Value::Object(map).to_string()
 }
 
 fn parse_rfc3339_ms(value: &str) -> Option<i64> {

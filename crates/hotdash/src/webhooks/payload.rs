@@ -98,10 +98,16 @@ pub fn derive_effects(
 /// (processing then reports the real error).
 pub fn resource_key(source: Source, topic: &str, body: &[u8]) -> Option<String> {
     match source {
-        Source::Shopify => shopify::resource_key(topic, body),
+        Source::Shopify => shopify::resource_key(topic, body).ok().flatten(),
         Source::Chatwoot => chatwoot::resource_key(topic, body),
         Source::GoldReplies => gold_reply::resource_key(body),
     }
+}
+
+/// A Shopify delivery's resource key, in the same pass that proves the body is JSON: `Err` when
+/// it is not.
+pub fn shopify_resource_key(topic: &str, body: &[u8]) -> Result<Option<String>, serde_json::Error> {
+    shopify::resource_key(topic, body)
 }
 
 /// For Chatwoot deliveries without an `X-Chatwoot-Delivery` header: the fallback dedup key

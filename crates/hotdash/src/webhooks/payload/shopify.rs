@@ -7,6 +7,7 @@ use hotdash_db::{
     Effect, FulfillmentOrderRow, FulfillmentRow, InventoryLevelRow, LineItemRow, OrderRow,
     ProductRow, VariantRow,
 };
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Handled, PayloadContext, PayloadError, int, required, text, time_ms};
@@ -53,26 +54,54 @@ pub(super) fn derive(
     Ok(Handled::Effects(effects))
 }
 
+/// The top-level fields a resource key can come from. Everything else in the body is skipped
+/// without being built into values, so one pass is both the ingest path's JSON check and its key,
+/// instead of a check plus a `Value` of the whole body.
+#[derive(Deserialize)]
+struct KeyFields {
+    id: Option<Value>,
+    inventory_item_id: Option<Value>,
+    location_id: Option<Value>,
+    fulfillment_order: Option<Value>,
+    original_fulfillment_order: Option<Value>,
+    order_edit: Option<Value>,
+}
+
 /// `shopify:<resource>:<legacy id>` for the delivery's subject; see [`super::resource_key`].
-pub(super) fn resource_key(topic: &str, body: &[u8]) -> Option<String> {
-    let body: Value = serde_json::from_slice(body).ok()?;
+/// Errs only when the body is not JSON; JSON of another shape has no key.
+pub(super) fn resource_key(topic: &str, body: &[u8]) -> Result<Option<String>, serde_json::Error> {
+    match serde_json::from_slice::<KeyFields>(body) {
+        Ok(fields) => Ok(key_of(topic, &fields)),
+        // Valid JSON that is not such an object (an array, a repeated key): no key.
+        Err(error) if error.is_data() => {
+            serde_json::from_slice::<serde::de::IgnoredAny>(body)?;
+            Ok(None)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn key_of(topic: &str, body: &KeyFields) -> Option<String> {
     let (family, _) = topic.split_once('/')?;
     let (kind, id) = match family {
         "inventory_levels" => {
-            let item = legacy_id(body.get("inventory_item_id")?)?;
-            let location = legacy_id(body.get("location_id")?)?;
+            let item = legacy_id(body.inventory_item_id.as_ref()?)?;
+            let location = legacy_id(body.location_id.as_ref()?)?;
             return Some(format!("shopify:inventory_level:{item}:{location}"));
         }
         "fulfillment_orders" => {
-            let fo = (body.get("fulfillment_order"))
-                .or_else(|| body.get("original_fulfillment_order"))?;
+            let fo =
+                (body.fulfillment_order.as_ref()).or(body.original_fulfillment_order.as_ref())?;
             ("fulfillment_order", fo.get("id")?)
         }
-        "orders" if topic == "orders/edited" => ("order", body.get("order_edit")?.get("order_id")?),
-        // Topics whose body is the resource itself, with its own `id`.
-        "orders" | "products" | "fulfillments" | "refunds" | "customers" | "inventory_items" => {
-            (family.strip_suffix('s').unwrap_or(family), body.get("id")?)
+        "orders" if topic == "orders/edited" => {
+            ("order", body.order_edit.as_ref()?.get("order_id")?)
         }
+        // Topics whose body is the resource itself, with its own `id`.
+        "orders" | "products" | "fulfillments" | "refunds" | "customers" | "inventory_items" => (
+            family.strip_suffix('s').unwrap_or(family),
+            body.id.as_ref()?,
+        ),
         _ => return None,
     };
     Some(format!("shopify:{kind}:{}", legacy_id(id)?))
@@ -497,7 +526,7 @@ mod tests {
 
     #[test]
     fn resource_keys_name_the_resource_by_legacy_id() {
-        let key = |topic: &str, body: &str| resource_key(topic, body.as_bytes());
+        let key = |topic: &str, body: &str| resource_key(topic, body.as_bytes()).unwrap();
         let fo = r#"{"fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/1"}}"#;
         let edit = r#"{"order_edit": {"id": 1, "order_id": 450789469}}"#;
         let cases = [
@@ -521,6 +550,9 @@ mod tests {
         }
         assert_eq!(key("app/uninstalled", r#"{"id": 1}"#), None);
         assert_eq!(key("orders/create", r##"{"name": "#1"}"##), None);
-        assert_eq!(key("orders/create", "not json"), None);
+        assert_eq!(key("orders/create", "[1, 2]"), None);
+        assert_eq!(key("orders/create", r#"{"id": 1, "id": 2}"#), None);
+        assert!(resource_key("orders/create", b"not json").is_err());
+        assert!(resource_key("orders/create", br#"{"id": 1"#).is_err());
     }
 }
