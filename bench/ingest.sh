@@ -4,7 +4,10 @@
 # new signed ~2 KB Shopify delivery), (2) open-loop 5,000/s with `loadgen`, latency from the
 # scheduled send time. Prints one JSON line per measurement; docs/benchmarks.md quotes medians.
 #
-#   bench/ingest.sh sqlite|postgres          env: RUNS=3 SECONDS_PER_RUN=15 WORKERS=0 CONNECTIONS=64 RATE=5000
+#   bench/ingest.sh sqlite|postgres|ceiling  env: RUNS=3 SECONDS_PER_RUN=15 WORKERS=0 CONNECTIONS=64 RATE=5000
+#
+# `ceiling` is the same server built with the `bench-ceiling` feature and told to acknowledge
+# without storing (HOTDASH_BENCH_DISCARD_DELIVERIES=1): what verifying and answering cost alone.
 #
 # WORKERS=0 measures ingest alone (the acknowledgement path; processing runs in other processes
 # or after the burst); WORKERS=2 processes deliveries in the same process while ingesting.
@@ -15,8 +18,14 @@ runs="${RUNS:-3}"; secs="${SECONDS_PER_RUN:-15}"; workers="${WORKERS:-0}"
 conns="${CONNECTIONS:-64}"; rate="${RATE:-5000}"
 command -v wrk >/dev/null || { echo "installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }
 
-cargo build --release -q -p hotdash --bin hotdash --example loadgen
 bin=target/release/hotdash; loadgen=target/release/examples/loadgen
+if [ "$backend" = ceiling ]; then
+  cargo build --release -q -p hotdash --bin hotdash --features bench-ceiling
+  cp target/release/hotdash target/release/hotdash-ceiling
+  bin=target/release/hotdash-ceiling
+  export HOTDASH_BENCH_DISCARD_DELIVERIES=1
+fi
+cargo build --release -q -p hotdash --bin hotdash --example loadgen
 tmp="$(mktemp -d)"; trap 'kill $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 secret="bench-secret-$(date +%s%N)"
 export BENCH_HMAC="$($loadgen --secret "$secret" --write-body "$tmp/body.json")"

@@ -122,6 +122,13 @@ async fn commit(store: &dyn Store, job: &JobSpec, items: &mut Vec<Item>) {
         }
     }
     let started = Instant::now();
+    #[cfg(feature = "bench-ceiling")]
+    if ceiling::discarding() {
+        for done in event_waiters {
+            let _ = done.send(Ok(ceiling::accepted()));
+        }
+        return;
+    }
     let result = store.ingest(&events, &rejections, job).await;
     metrics::ingest_batch(events.len() + rejections.len(), started.elapsed());
     match result {
@@ -139,5 +146,35 @@ async fn commit(store: &dyn Store, job: &JobSpec, items: &mut Vec<Item>) {
     }
     for done in rejection_waiters {
         let _ = done.send(());
+    }
+}
+
+/// The benchmark's ceiling: the same server answering without storing anything, to show what
+/// durability costs. Compiled only with the `bench-ceiling` feature (`bench/ingest.sh ceiling`),
+/// and even then only with `HOTDASH_BENCH_DISCARD_DELIVERIES=1`, so no shipped binary can ever
+/// acknowledge a delivery it did not store.
+#[cfg(feature = "bench-ceiling")]
+mod ceiling {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use hotdash_db::IngestOutcome;
+
+    pub(super) fn discarding() -> bool {
+        static DISCARD: OnceLock<bool> = OnceLock::new();
+        *DISCARD.get_or_init(|| {
+            let on = std::env::var("HOTDASH_BENCH_DISCARD_DELIVERIES").as_deref() == Ok("1");
+            if on {
+                tracing::warn!("bench-ceiling: deliveries are acknowledged WITHOUT being stored");
+            }
+            on
+        })
+    }
+
+    pub(super) fn accepted() -> IngestOutcome {
+        static NEXT: AtomicI64 = AtomicI64::new(1);
+        IngestOutcome::Accepted {
+            event_id: NEXT.fetch_add(1, Ordering::Relaxed),
+        }
     }
 }
