@@ -138,6 +138,9 @@ pub struct ChatwootWebhookConfig {
     pub secret: Option<Secret>,
     /// Accept unsigned deliveries (Chatwoot before the 2026 signing). Logged as a warning.
     pub unsigned: bool,
+    /// The Chatwoot account these webhooks come from. Conversation payloads do not name their
+    /// account (message payloads do), so this keeps conversations and messages together.
+    pub account_id: i64,
     /// Largest accepted distance between `X-Chatwoot-Timestamp` and now.
     pub timestamp_tolerance_secs: u64,
 }
@@ -147,6 +150,7 @@ impl Default for ChatwootWebhookConfig {
         Self {
             secret: None,
             unsigned: false,
+            account_id: 1,
             timestamp_tolerance_secs: 300,
         }
     }
@@ -276,6 +280,12 @@ impl Config {
         }
         if self.jobs.lease_secs == 0 {
             return fail("jobs.lease_secs", "must be at least 1");
+        }
+        if self.webhooks.chatwoot.account_id < 1 {
+            return fail(
+                "webhooks.chatwoot.account_id",
+                "must be a Chatwoot account id (1 or more)",
+            );
         }
         if self.webhooks.chatwoot.unsigned && self.webhooks.chatwoot.secret.is_some() {
             return fail(

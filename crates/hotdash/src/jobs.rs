@@ -12,7 +12,8 @@ use std::time::Duration;
 use hotdash_db::{ClaimedJob, Completion, FailureOutcome, JobSpec, Store};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::JobsConfig;
+use crate::config::{Config, JobsConfig};
+use crate::webhooks::payload::PayloadDefaults;
 use crate::{metrics, now_ms, webhooks};
 
 /// The queue webhook processing runs on.
@@ -33,14 +34,16 @@ pub enum JobResult {
 pub struct Runner {
     store: Arc<dyn Store>,
     config: JobsConfig,
+    defaults: PayloadDefaults,
     worker: String,
 }
 
 impl Runner {
-    pub fn new(store: Arc<dyn Store>, config: JobsConfig, worker: String) -> Self {
+    pub fn new(store: Arc<dyn Store>, config: &Config, worker: String) -> Self {
         Self {
             store,
-            config,
+            config: config.jobs.clone(),
+            defaults: PayloadDefaults::from_config(config),
             worker,
         }
     }
@@ -117,7 +120,10 @@ impl Runner {
                 retryable: false,
             }
         }));
-        results.extend(webhooks::process::handle_batch(self.store.as_ref(), webhook_jobs).await);
+        results.extend(
+            webhooks::process::handle_batch(self.store.as_ref(), &self.defaults, webhook_jobs)
+                .await,
+        );
         self.commit(results).await?;
         Ok(count)
     }

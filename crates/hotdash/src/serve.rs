@@ -68,11 +68,7 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Runn
     let mut workers = JoinSet::new();
     let worker_prefix = format!("{}-{}", hostname(), std::process::id());
     for i in 0..app.config.jobs.workers {
-        let runner = Runner::new(
-            store.clone(),
-            app.config.jobs.clone(),
-            format!("{worker_prefix}-{i}"),
-        );
+        let runner = Runner::new(store.clone(), &app.config, format!("{worker_prefix}-{i}"));
         workers.spawn(runner.run(shutdown.clone()));
     }
     workers.spawn(sample_queue(store.clone(), shutdown.clone()));

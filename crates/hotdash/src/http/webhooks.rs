@@ -236,7 +236,12 @@ async fn check(
                     .unwrap_or_else(|| format!("sha256:{}", hex::encode(Sha256::digest(body)))),
             };
             let mut event = base(delivery, topic.clone(), verification);
-            event.resource_key = payload::resource_key(source, &topic, body);
+            event.resource_key = payload::resource_key(
+                source,
+                &topic,
+                body,
+                &payload::PayloadDefaults::from_config(&app.config),
+            );
             Ok(Verified {
                 event,
                 gold_reply: false,

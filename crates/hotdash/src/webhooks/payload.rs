@@ -28,6 +28,32 @@ pub struct PayloadContext {
     pub received_at: i64,
     /// The stored delivery's id, recorded on rows that keep their provenance.
     pub webhook_event_id: i64,
+    /// What the payload may leave out, from configuration.
+    pub defaults: PayloadDefaults,
+}
+
+/// Facts a vendor leaves out of some payloads, taken from configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayloadDefaults {
+    /// The Chatwoot account for payloads that do not name theirs (conversation events).
+    pub chatwoot_account_id: i64,
+}
+
+impl PayloadDefaults {
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            chatwoot_account_id: config.webhooks.chatwoot.account_id,
+        }
+    }
+}
+
+#[cfg(test)]
+impl Default for PayloadDefaults {
+    fn default() -> Self {
+        Self {
+            chatwoot_account_id: 1,
+        }
+    }
 }
 
 impl PayloadContext {
@@ -96,10 +122,15 @@ pub fn derive_effects(
 ///
 /// Never fails: it runs at ingest on verified bodies, and a body it cannot read gives `None`
 /// (processing then reports the real error).
-pub fn resource_key(source: Source, topic: &str, body: &[u8]) -> Option<String> {
+pub fn resource_key(
+    source: Source,
+    topic: &str,
+    body: &[u8],
+    defaults: &PayloadDefaults,
+) -> Option<String> {
     match source {
         Source::Shopify => shopify::resource_key(topic, body).ok().flatten(),
-        Source::Chatwoot => chatwoot::resource_key(topic, body),
+        Source::Chatwoot => chatwoot::resource_key(topic, body, defaults.chatwoot_account_id),
         Source::GoldReplies => gold_reply::resource_key(body),
     }
 }
@@ -157,6 +188,7 @@ mod tests {
             triggered_at: None,
             received_at: 1_700_000_000_000,
             webhook_event_id: 7,
+            defaults: PayloadDefaults::default(),
         }
     }
 
@@ -216,7 +248,15 @@ mod tests {
     #[test]
     fn resource_key_is_none_for_unreadable_bodies() {
         for source in Source::ALL {
-            assert_eq!(resource_key(source, "orders/create", b"\xff\xfe"), None);
+            assert_eq!(
+                resource_key(
+                    source,
+                    "orders/create",
+                    b"\xff\xfe",
+                    &PayloadDefaults::default()
+                ),
+                None
+            );
         }
         assert_eq!(chatwoot_fallback_delivery_id(b"nope"), None);
     }

@@ -8,7 +8,7 @@ use hotdash_db::{ClaimedJob, Completion, EventStatus, Store, StoredDelivery};
 use serde::Deserialize;
 
 use super::Source;
-use super::payload::{Handled, PayloadContext, derive_effects};
+use super::payload::{Handled, PayloadContext, PayloadDefaults, derive_effects};
 use crate::jobs::JobResult;
 
 /// The job kind stored in the queue. Never rename a shipped kind.
@@ -20,7 +20,11 @@ struct WebhookJobPayload {
 }
 
 /// Processes a batch of `webhook.process` jobs.
-pub async fn handle_batch(store: &dyn Store, jobs: Vec<ClaimedJob>) -> Vec<JobResult> {
+pub async fn handle_batch(
+    store: &dyn Store,
+    defaults: &PayloadDefaults,
+    jobs: Vec<ClaimedJob>,
+) -> Vec<JobResult> {
     let mut results = Vec::with_capacity(jobs.len());
     let mut parsed = Vec::with_capacity(jobs.len());
     for job in jobs {
@@ -51,7 +55,7 @@ pub async fn handle_batch(store: &dyn Store, jobs: Vec<ClaimedJob>) -> Vec<JobRe
     };
     for (job, event_id) in parsed {
         results.push(match deliveries.get(&event_id) {
-            Some(delivery) => process_one(job, delivery),
+            Some(delivery) => process_one(job, delivery, defaults),
             None => JobResult::Failed {
                 job,
                 error: format!("webhook event {event_id} not found"),
@@ -62,7 +66,11 @@ pub async fn handle_batch(store: &dyn Store, jobs: Vec<ClaimedJob>) -> Vec<JobRe
     results
 }
 
-fn process_one(job: ClaimedJob, delivery: &StoredDelivery) -> JobResult {
+fn process_one(
+    job: ClaimedJob,
+    delivery: &StoredDelivery,
+    defaults: &PayloadDefaults,
+) -> JobResult {
     let Some(source) = Source::parse(&delivery.source) else {
         let error = format!("unknown source `{}`", delivery.source);
         return JobResult::Failed {
@@ -75,6 +83,7 @@ fn process_one(job: ClaimedJob, delivery: &StoredDelivery) -> JobResult {
         triggered_at: delivery.triggered_at,
         received_at: delivery.received_at,
         webhook_event_id: delivery.id,
+        defaults: *defaults,
     };
     match derive_effects(source, &delivery.topic, &delivery.body, &cx) {
         Ok(Handled::Effects(effects)) => JobResult::Done(Completion {

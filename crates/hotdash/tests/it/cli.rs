@@ -24,6 +24,13 @@ fn bad_usage_and_bad_config_exit_2_naming_the_problem() {
         "{stderr}"
     );
     let out = hotdash_cli(
+        &["check-config"],
+        &[("HOTDASH_WEBHOOKS__CHATWOOT__ACCOUNT_ID".into(), "0".into())],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("webhooks.chatwoot.account_id"), "{stderr}");
+    let out = hotdash_cli(
         &["--config", "/nonexistent/hotdash.toml", "check-config"],
         &[],
     );

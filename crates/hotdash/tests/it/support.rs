@@ -100,11 +100,7 @@ impl TestApp {
 
     /// Runs due jobs until none is left, as the workers would. Returns how many ran.
     pub async fn run_jobs(&self) -> usize {
-        let runner = Runner::new(
-            self.store.clone(),
-            self.config.jobs.clone(),
-            "test-worker".into(),
-        );
+        let runner = Runner::new(self.store.clone(), &self.config, "test-worker".into());
         let mut total = 0;
         loop {
             let n = runner

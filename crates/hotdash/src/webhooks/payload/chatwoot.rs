@@ -5,6 +5,7 @@
 
 use hotdash_db::{ConversationRow, Effect, MessageRow};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::{Handled, PayloadContext, PayloadError, int, required, rfc3339_ms, text};
 
@@ -19,7 +20,7 @@ pub(super) fn derive(
             Effect::Conversation(conversation(&serde_json::from_slice(body)?, cx)?)
         }
         "message_created" | "message_updated" => {
-            Effect::Message(message(&serde_json::from_slice(body)?)?)
+            Effect::Message(message(&serde_json::from_slice(body)?, cx)?)
         }
         _ => return Ok(Handled::Ignored),
     };
@@ -27,7 +28,7 @@ pub(super) fn derive(
 }
 
 /// `chatwoot:conversation:<account>:<id>` or `chatwoot:message:<account>:<id>`.
-pub(super) fn resource_key(topic: &str, body: &[u8]) -> Option<String> {
+pub(super) fn resource_key(topic: &str, body: &[u8], default_account: i64) -> Option<String> {
     let kind = match topic {
         "conversation_created" | "conversation_updated" | "conversation_status_changed" => {
             "conversation"
@@ -37,17 +38,29 @@ pub(super) fn resource_key(topic: &str, body: &[u8]) -> Option<String> {
     };
     let body: Value = serde_json::from_slice(body).ok()?;
     let id = int(&body, "id")?;
-    Some(format!("chatwoot:{kind}:{}:{id}", account_id(&body)))
+    Some(format!(
+        "chatwoot:{kind}:{}:{id}",
+        account_id(&body, default_account)
+    ))
 }
 
-/// `<event>:<id>:<updated_at or created_at>`, each as written in the body.
-pub(super) fn fallback_delivery_id(body: &[u8]) -> Option<String> {
-    let body: Value = serde_json::from_slice(body).ok()?;
+/// `<event>:<id>:<updated_at>` as written in the body. Without `updated_at` (message payloads
+/// lack it), `created_at` stands in; for an `*_updated` event it is the same for every edit, so a
+/// digest of the body is added: two different edits stay two deliveries while a resent copy of
+/// one edit is still a duplicate.
+pub(super) fn fallback_delivery_id(raw: &[u8]) -> Option<String> {
+    let body: Value = serde_json::from_slice(raw).ok()?;
     let event = text(&body, "event")?;
     let id = scalar(body.get("id")?)?;
-    let at = (body.get("updated_at").and_then(scalar))
-        .or_else(|| body.get("created_at").and_then(scalar))?;
-    Some(format!("{event}:{id}:{at}"))
+    if let Some(updated_at) = body.get("updated_at").and_then(scalar) {
+        return Some(format!("{event}:{id}:{updated_at}"));
+    }
+    let created_at = body.get("created_at").and_then(scalar)?;
+    if event.ends_with("_updated") {
+        let digest = hex::encode(&Sha256::digest(raw)[..8]);
+        return Some(format!("{event}:{id}:{created_at}:{digest}"));
+    }
+    Some(format!("{event}:{id}:{created_at}"))
 }
 
 /// A number or string as text; anything else (null, objects) is `None`.
@@ -59,13 +72,13 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// The account a body belongs to: `account.id`, else `account_id`, else 0. Conversation
-/// payloads carry no account at all (Chatwoot's `push_data` omits it), so conversations land
-/// under 0 while message payloads name their real account.
-fn account_id(body: &Value) -> i64 {
+/// The account a body belongs to: `account.id`, else `account_id`, else the configured one.
+/// Conversation payloads carry no account at all (Chatwoot's `push_data` omits it) while
+/// message payloads name theirs, so without the configured default the two would not join.
+fn account_id(body: &Value, default_account: i64) -> i64 {
     (body.get("account").and_then(|a| int(a, "id")))
         .or_else(|| int(body, "account_id"))
-        .unwrap_or(0)
+        .unwrap_or(default_account)
 }
 
 /// A Chatwoot time as unix ms: seconds as an integer or float, or an ISO 8601 string.
@@ -99,7 +112,7 @@ fn conversation(c: &Value, cx: &PayloadContext) -> Result<ConversationRow, Paylo
     // delivery's trigger time, else our receipt time, which are no earlier than the change.
     let updated_at = chatwoot_time(c, "updated_at")?.unwrap_or_else(|| cx.event_time());
     Ok(ConversationRow {
-        account_id: account_id(c),
+        account_id: account_id(c, cx.defaults.chatwoot_account_id),
         id: required(int(c, "id"), "id")?,
         inbox_id: int(c, "inbox_id"),
         status: required(text(c, "status"), "status")?,
@@ -122,7 +135,7 @@ fn conversation(c: &Value, cx: &PayloadContext) -> Result<ConversationRow, Paylo
     })
 }
 
-fn message(m: &Value) -> Result<MessageRow, PayloadError> {
+fn message(m: &Value, cx: &PayloadContext) -> Result<MessageRow, PayloadError> {
     let conversation_id =
         (m.get("conversation").and_then(|c| int(c, "id"))).or_else(|| int(m, "conversation_id"));
     // Webhooks send the string enum; `push_event_data` shapes send its integer.
@@ -139,7 +152,7 @@ fn message(m: &Value) -> Result<MessageRow, PayloadError> {
     };
     let created_at = required(chatwoot_time(m, "created_at")?, "created_at")?;
     Ok(MessageRow {
-        account_id: account_id(m),
+        account_id: account_id(m, cx.defaults.chatwoot_account_id),
         id: required(int(m, "id"), "id")?,
         conversation_id: required(conversation_id, "conversation.id")?,
         message_type: required(message_type, "message_type")?,
@@ -164,6 +177,9 @@ mod tests {
             triggered_at,
             received_at: RECEIVED,
             webhook_event_id: 1,
+            defaults: super::super::PayloadDefaults {
+                chatwoot_account_id: 9,
+            },
         }
     }
 
@@ -187,7 +203,7 @@ mod tests {
     #[test]
     fn conversation_status_changed_without_times_falls_back_to_event_time() {
         let want = ConversationRow {
-            account_id: 0,
+            account_id: 9,
             id: 10,
             inbox_id: Some(1),
             status: "open".into(),
@@ -314,13 +330,13 @@ mod tests {
 
     #[test]
     fn resource_keys_carry_account_and_id() {
-        let key = |topic: &str, body: &str| resource_key(topic, body.as_bytes());
+        let key = |topic: &str, body: &str| resource_key(topic, body.as_bytes(), 9);
         assert_eq!(
             key("message_created", MESSAGE).as_deref(),
             Some("chatwoot:message:1:118")
         );
         let conversation = key("conversation_status_changed", STATUS_CHANGED);
-        assert_eq!(conversation.as_deref(), Some("chatwoot:conversation:0:10"));
+        assert_eq!(conversation.as_deref(), Some("chatwoot:conversation:9:10"));
         let flat = r#"{"id": 5, "account_id": 2}"#;
         assert_eq!(
             key("conversation_updated", flat).as_deref(),
@@ -347,5 +363,18 @@ mod tests {
             None
         );
         assert_eq!(fallback_delivery_id(br#"{"id": 7, "created_at": 1}"#), None);
+    }
+
+    #[test]
+    fn fallback_delivery_ids_tell_message_edits_apart() {
+        let edit = |content: &str| {
+            let body = format!(
+                r#"{{"event": "message_updated", "id": 118, "created_at": "2021-07-23T18:02:48.000Z", "content": "{content}"}}"#
+            );
+            fallback_delivery_id(body.as_bytes()).expect("an id")
+        };
+        assert_ne!(edit("first"), edit("second"));
+        assert_eq!(edit("first"), edit("first"));
+        assert!(edit("first").starts_with("message_updated:118:2021-07-23T18:02:48.000Z:"));
     }
 }

@@ -358,6 +358,7 @@ mod tests {
             triggered_at: None,
             received_at: 1_760_000_000_000,
             webhook_event_id: 9,
+            defaults: crate::webhooks::payload::PayloadDefaults::default(),
         };
         let row = reply.into_row(&cx);
         let want = GoldReplyRow {

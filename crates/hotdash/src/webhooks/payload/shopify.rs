@@ -314,6 +314,7 @@ mod tests {
             triggered_at,
             received_at: RECEIVED,
             webhook_event_id: 1,
+            defaults: super::super::PayloadDefaults::default(),
         }
     }
 
