@@ -9,4 +9,5 @@ pub mod ga4;
 pub mod server;
 pub mod shopify;
 pub mod slack;
+pub mod suite;
 pub mod world;

@@ -1,6 +1,7 @@
 //! The command line: what the `hotdash` binary can do, and the exit codes it promises
 //! (0 ok, 1 runtime failure, 2 bad usage or bad configuration).
 
+mod sim;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -33,6 +34,8 @@ pub enum Command {
     /// Inspect and replay stored webhook deliveries.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
+    /// Run the vendor simulators (Shopify, Chatwoot, GA4, Slack) over a seeded Hot Rod AN store.
+    Sim(sim::SimArgs),
     /// Print the version.
     Version,
 }
@@ -73,6 +76,7 @@ pub fn main() -> ExitCode {
                 .await
                 .map(|_| println!("migrations applied")),
             Command::Webhooks(command) => webhooks::run(command, &config).await,
+            Command::Sim(args) => sim::run(args, &config).await,
             Command::Version | Command::CheckConfig => Ok(()),
         }
     });

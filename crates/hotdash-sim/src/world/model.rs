@@ -8,6 +8,9 @@
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
+// Dates export as `2025-06-01`, the way GA4 and humans write them (time's default is a tuple).
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+
 /// Shopify global id, e.g. `gid://shopify/Order/5001`.
 pub fn gid(kind: &str, id: u64) -> String {
     format!("gid://shopify/{kind}/{id}")
@@ -41,6 +44,7 @@ pub struct Shop {
     pub currency_code: String,
     pub iana_timezone: String,
     pub plan_display_name: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
@@ -51,7 +55,9 @@ pub struct Location {
     pub name: String,
     pub country_code: String,
     pub is_active: bool,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -73,7 +79,9 @@ pub struct Product {
     /// e.g. `AN-6`, `BUNDLE:TRUE`, `PACK:8`
     pub tags: Vec<String>,
     pub status: ProductStatus,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub variants: Vec<Variant>,
 }
@@ -89,7 +97,9 @@ pub struct Variant {
     pub compare_at_price_cents: Option<i64>,
     pub position: u32,
     pub inventory_item_id: u64,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -100,7 +110,9 @@ pub struct InventoryItem {
     pub sku: String,
     pub unit_cost_cents: i64,
     pub tracked: bool,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -114,6 +126,7 @@ pub struct InventoryLevel {
     pub on_hand: i64,
     pub committed: i64,
     pub incoming: i64,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -156,10 +169,15 @@ pub struct Order {
     pub name: String,
     pub email: String,
     pub customer_id: u64,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub processed_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub cancelled_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub closed_at: Option<OffsetDateTime>,
     /// Shop currency, "USD".
     pub currency_code: String,
@@ -202,6 +220,7 @@ pub struct LineItem {
 pub struct Refund {
     pub id: u64,
     pub order_id: u64,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub note: Option<String>,
     pub total_cents: i64,
@@ -250,8 +269,11 @@ pub struct FulfillmentOrder {
     pub assigned_location_id: u64,
     pub status: FulfillmentOrderStatus,
     pub request_status: FulfillmentRequestStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub fulfill_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub line_items: Vec<FulfillmentOrderLineItem>,
 }
@@ -302,8 +324,11 @@ pub struct Fulfillment {
     /// "UPS", "USPS", "Canada Post"
     pub tracking_company: Option<String>,
     pub tracking_number: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub delivered_at: Option<OffsetDateTime>,
     /// (line item id, quantity)
     pub line_items: Vec<(u64, i64)>,
@@ -344,7 +369,9 @@ pub struct Contact {
     pub name: String,
     pub email: Option<String>,
     pub phone_number: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub last_activity_at: OffsetDateTime,
 }
 
@@ -371,12 +398,18 @@ pub struct Conversation {
     pub labels: Vec<String>,
     /// A Shopify order this conversation is about, if any (its `name`, e.g. `#1042`).
     pub order_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub first_reply_created_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
     pub last_activity_at: OffsetDateTime,
     /// Set while the last message is from the customer and unanswered.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub waiting_since: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub resolved_at: Option<OffsetDateTime>,
     pub messages: Vec<Message>,
     pub csat: Option<CsatResponse>,
@@ -413,6 +446,7 @@ pub struct Message {
     /// The contact for incoming messages, the agent for outgoing ones; None for activity.
     pub sender_contact_id: Option<u64>,
     pub sender_agent_id: Option<u64>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
@@ -426,6 +460,7 @@ pub struct CsatResponse {
     pub feedback_message: Option<String>,
     pub contact_id: u64,
     pub assigned_agent_id: Option<u64>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
@@ -437,6 +472,7 @@ pub struct CsatResponse {
 /// transactions agree with the online orders created that day (in the shop's time zone).
 #[derive(Debug, Clone, Serialize)]
 pub struct TrafficRow {
+    #[serde(with = "iso_date")]
     pub date: Date,
     /// `sessionDefaultChannelGroup`: "Organic Search", "Direct", "Paid Search", "Email", ...
     pub channel_group: String,

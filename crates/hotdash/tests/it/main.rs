@@ -11,6 +11,8 @@ mod cli;
 mod crash;
 /// Configured secrets never appear in check-config output or in logs.
 mod secrets;
+/// The vendor simulators' deliveries, accepted and processed end to end.
+mod simulators;
 /// Valid deliveries from each source: stored, acknowledged, processed once; duplicates counted.
 mod webhooks_accept;
 /// Retries, dead letters and replay through the real job runner.

@@ -1,0 +1,242 @@
+//! Every simulator at once over one world: what `hotdash sim` runs, and what end-to-end tests and
+//! (later) `hotdash demo` start. Optionally drives live mode and points the vendors' webhooks at a
+//! HotDash server, signed with the secrets that server was configured with.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use time::OffsetDateTime;
+use tokio::task::JoinHandle;
+
+use crate::chatwoot::{self, ChatwootConfig, RunningChatwoot};
+use crate::ga4::{self, Ga4Config, RunningGa4};
+use crate::shopify::subscriptions::NewSubscription;
+use crate::shopify::webhooks::SenderConfig;
+use crate::shopify::{self, RunningShopify, ShopifyConfig};
+use crate::slack::{self, RunningSlack, SlackConfig};
+use crate::world::{self, Scale, SharedWorld, World, WorldConfig};
+
+/// The Shopify topics HotDash subscribes to, registered as app-configured subscriptions (the
+/// way a `shopify.app.toml` declares them) when a HotDash address is given.
+pub const HOTDASH_SHOPIFY_TOPICS: &[&str] = &[
+    "orders/create",
+    "orders/updated",
+    "orders/paid",
+    "orders/cancelled",
+    "orders/fulfilled",
+    "orders/partially_fulfilled",
+    "products/create",
+    "products/update",
+    "products/delete",
+    "inventory_levels/update",
+    "fulfillments/create",
+    "fulfillments/update",
+    "fulfillment_orders/order_routing_complete",
+    "fulfillment_orders/hold_released",
+    "fulfillment_orders/placed_on_hold",
+    "fulfillment_orders/cancelled",
+    "fulfillment_orders/fulfillment_request_accepted",
+    "bulk_operations/finish",
+];
+
+/// Live mode: the store keeps trading while the simulators run.
+#[derive(Debug, Clone, Copy)]
+pub struct Live {
+    /// New orders per real minute.
+    pub orders_per_minute: f64,
+    /// Simulated time per real time (60 = an hour of store life per minute).
+    pub time_scale: f64,
+}
+
+/// Where the vendors deliver webhooks, and the secrets they sign with.
+#[derive(Debug, Clone)]
+pub struct WebhookTarget {
+    /// HotDash's base URL, e.g. `http://127.0.0.1:8080`; deliveries go to `/webhooks/<source>`.
+    pub hotdash_url: String,
+    /// The Shopify app secret HotDash verifies with.
+    pub shopify_secret: String,
+    /// The Chatwoot webhook secret; `None` sends unsigned (Chatwoot before 2026).
+    pub chatwoot_secret: Option<String>,
+    /// Multiplies Shopify's retry waits (1.0 is Shopify's four-hour schedule).
+    pub retry_time_scale: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SuiteConfig {
+    pub seed: u64,
+    pub scale: Scale,
+    /// The world's "now"; `None` takes the wall clock.
+    pub now: Option<OffsetDateTime>,
+    pub host: IpAddr,
+    /// 0: every simulator on a free port. Otherwise Shopify, Chatwoot, GA4 and Slack listen on
+    /// this port and the three after it.
+    pub base_port: u16,
+    pub live: Option<Live>,
+    pub webhooks: Option<WebhookTarget>,
+}
+
+impl Default for SuiteConfig {
+    fn default() -> Self {
+        SuiteConfig {
+            seed: 1,
+            scale: Scale::Small,
+            now: None,
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            base_port: 0,
+            live: None,
+            webhooks: None,
+        }
+    }
+}
+
+/// The running simulators. Dropping it stops them all.
+pub struct Simulators {
+    pub world: SharedWorld,
+    pub shopify: RunningShopify,
+    pub chatwoot: RunningChatwoot,
+    pub ga4: RunningGa4,
+    pub slack: RunningSlack,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Simulators {
+    pub async fn start(config: SuiteConfig) -> anyhow::Result<Simulators> {
+        let world_config = WorldConfig {
+            seed: config.seed,
+            scale: config.scale,
+            now: config.now.unwrap_or_else(OffsetDateTime::now_utc),
+        };
+        // Generating the large scale takes seconds of CPU: keep it off the async workers.
+        let world = tokio::task::spawn_blocking(move || World::generate(world_config)).await?;
+        let world: SharedWorld = Arc::new(RwLock::new(world));
+        let addr = |offset: u16| {
+            let port = match config.base_port {
+                0 => 0,
+                base => base + offset,
+            };
+            SocketAddr::new(config.host, port)
+        };
+
+        let target = config.webhooks.clone();
+        let mut webhooks = SenderConfig::new(
+            (target.as_ref().map(|t| t.shopify_secret.as_str()))
+                .unwrap_or(shopify::DEFAULT_WEBHOOK_SECRET),
+        );
+        if let Some(target) = &target {
+            webhooks.time_scale = target.retry_time_scale;
+        }
+        let shopify_config = ShopifyConfig {
+            webhooks,
+            ..ShopifyConfig::default()
+        };
+        let shopify = shopify::start_on(addr(0), world.clone(), shopify_config).await?;
+        let chatwoot = chatwoot::start(
+            world.clone(),
+            ChatwootConfig {
+                addr: addr(1),
+                ..ChatwootConfig::default()
+            },
+        )
+        .await?;
+        let ga4 = ga4::start(
+            world.clone(),
+            Ga4Config {
+                addr: addr(2),
+                ..Ga4Config::default()
+            },
+        )
+        .await?;
+        let slack = slack::start(SlackConfig {
+            addr: addr(3),
+            ..SlackConfig::default()
+        })
+        .await?;
+
+        let subscribe = || {
+            world
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .subscribe()
+        };
+        let mut tasks = Vec::new();
+        if let Some(target) = &target {
+            let base = target.hotdash_url.trim_end_matches('/');
+            for topic in HOTDASH_SHOPIFY_TOPICS {
+                shopify
+                    .handles
+                    .subscriptions
+                    .create_app_subscription(NewSubscription {
+                        topic: (*topic).to_owned(),
+                        uri: format!("{base}/webhooks/shopify"),
+                        ..NewSubscription::default()
+                    });
+            }
+            chatwoot.webhooks().subscribe(chatwoot::Subscription::new(
+                format!("{base}/webhooks/chatwoot"),
+                target.chatwoot_secret.as_deref(),
+            ));
+        }
+        chatwoot.send_live_webhooks(subscribe());
+        if let Some(live) = config.live {
+            let (driver, _changes) =
+                world::live_driver(world.clone(), live.orders_per_minute, live.time_scale);
+            tasks.push(driver);
+        }
+        Ok(Simulators {
+            world,
+            shopify,
+            chatwoot,
+            ga4,
+            slack,
+            tasks,
+        })
+    }
+
+    /// What a person (or a script) needs to point clients at the simulators.
+    pub fn summary(&self) -> String {
+        let (orders, conversations) = {
+            let world = self.world.read().unwrap_or_else(PoisonError::into_inner);
+            (world.order_count(), world.conversations().len())
+        };
+        let mut lines = vec![
+            format!("Simulated Hot Rod AN store: {orders} orders, {conversations} conversations"),
+            format!(
+                "Shopify Admin GraphQL  {}  (X-Shopify-Access-Token: {})",
+                self.shopify.graphql_url(),
+                self.shopify.access_token()
+            ),
+            format!(
+                "Chatwoot               {}  (account {}, admin api_access_token: {}, agent: {})",
+                self.chatwoot.url(),
+                self.chatwoot.account_id(),
+                self.chatwoot.admin_token(),
+                self.chatwoot.agent_token()
+            ),
+            format!(
+                "GA4 Data API           {}  (property {}, OAuth token endpoint {})",
+                self.ga4.url(),
+                self.ga4.property_id(),
+                self.ga4.token_url()
+            ),
+            format!("Slack incoming webhook {}", self.slack.webhook_url()),
+            "Fault injection: GET/PUT/DELETE <simulator>/__sim/chaos".to_owned(),
+        ];
+        let shopify_targets = self.shopify.handles.subscriptions.list();
+        if let Some(first) = shopify_targets.first() {
+            lines.push(format!(
+                "Webhooks: Shopify ({} topics) and Chatwoot deliver to {}",
+                shopify_targets.len(),
+                first.uri.trim_end_matches("/shopify")
+            ));
+        }
+        lines.join("\n")
+    }
+}
+
+impl Drop for Simulators {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
