@@ -3,9 +3,15 @@
 //! simulated Shopify and Chatwoot deliver signed webhooks to a HotDash server, using the secrets
 //! from this HotDash configuration (never printed).
 
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 use clap::{Args, ValueEnum};
 use hotdash_sim::suite::{Live, Simulators, SuiteConfig, WebhookTarget};
-use hotdash_sim::world::Scale;
+use hotdash_sim::world::{Scale, World, WorldConfig};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::UsageError;
 use crate::config::Config;
@@ -33,6 +39,14 @@ pub struct SimArgs {
     /// http://127.0.0.1:8080), signed with the secrets configured for HotDash.
     #[arg(long, value_name = "URL")]
     webhooks_to: Option<String>,
+    /// The store's "now" (RFC 3339): history ends here. Default: the wall clock. Fix it to get
+    /// the same store from the same seed on another day.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+    /// Write the store's full state as JSON lines (the ground truth tests compare against) to
+    /// this file, or `-` for stdout, and exit without serving.
+    #[arg(long, value_name = "PATH")]
+    export_truth: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -54,15 +68,55 @@ impl From<SimScale> for Scale {
 
 pub async fn run(args: SimArgs, config: &Config) -> anyhow::Result<()> {
     let suite = suite_config(&args, config)?;
+    if let Some(path) = args.export_truth {
+        let world = WorldConfig {
+            seed: suite.seed,
+            scale: suite.scale,
+            now: suite.now.unwrap_or_else(OffsetDateTime::now_utc),
+        };
+        return tokio::task::spawn_blocking(move || export_truth(world, &path)).await?;
+    }
     let simulators = Simulators::start(suite).await?;
+    // Clients need the key as a file (its token_uri points at this run's GA4 simulator).
+    let key_path = config.data_dir.join("sim").join("ga4-service-account.json");
+    std::fs::create_dir_all(config.data_dir.join("sim"))
+        .and_then(|()| std::fs::write(&key_path, simulators.ga4.service_account_json()))
+        .with_context(|| format!("cannot write {}", key_path.display()))?;
     println!("{}", simulators.summary());
+    println!(
+        "GA4 service-account key (a test credential): {}",
+        key_path.display()
+    );
     println!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c().await?;
     drop(simulators);
     Ok(())
 }
 
+/// Generates the store and streams it out: memory stays bounded at every scale.
+fn export_truth(config: WorldConfig, path: &Path) -> anyhow::Result<()> {
+    let world = World::generate(config);
+    let out: Box<dyn Write> = if path == Path::new("-") {
+        Box::new(std::io::stdout().lock())
+    } else {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Box::new(file)
+    };
+    let mut out = BufWriter::with_capacity(1 << 20, out);
+    world.export_jsonl(&mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
 fn suite_config(args: &SimArgs, config: &Config) -> anyhow::Result<SuiteConfig> {
+    let now = match &args.now {
+        None => None,
+        Some(text) => Some(
+            OffsetDateTime::parse(text, &Rfc3339)
+                .map_err(|e| UsageError(format!("--now `{text}` is not an RFC 3339 time: {e}")))?,
+        ),
+    };
     if let Some(rate) = args.live
         && !(rate.is_finite() && rate > 0.0)
     {
@@ -97,6 +151,7 @@ fn suite_config(args: &SimArgs, config: &Config) -> anyhow::Result<SuiteConfig> 
             time_scale: args.time_scale,
         }),
         webhooks,
+        now,
         ..SuiteConfig::default()
     })
 }

@@ -150,3 +150,61 @@ async fn webhooks_list_show_and_replay_work_on_the_stored_deliveries() {
     );
     app.shutdown().await;
 }
+
+#[test]
+fn sim_exports_the_same_store_for_the_same_seed_and_refuses_bad_flags() {
+    let export = |seed: &str| {
+        let out = hotdash_cli(
+            &[
+                "sim",
+                "--seed",
+                seed,
+                "--now",
+                "2026-11-01T00:00:00Z",
+                "--export-truth",
+                "-",
+            ],
+            &[],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let first = export("7");
+    assert_eq!(first, export("7"), "same seed, same store");
+    assert_ne!(first, export("8"), "another seed, another store");
+    let text = String::from_utf8(first).expect("JSON lines are UTF-8");
+    let kinds: std::collections::BTreeSet<String> = text
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+            value["kind"].as_str().expect("a kind").to_owned()
+        })
+        .collect();
+    for kind in [
+        "order",
+        "product",
+        "inventory_level",
+        "conversation",
+        "traffic_row",
+    ] {
+        assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
+    }
+
+    for args in [
+        &["sim", "--now", "yesterday", "--export-truth", "-"][..],
+        &["sim", "--live=-3"][..],
+        &["sim", "--scale", "huge"][..],
+    ] {
+        let out = hotdash_cli(args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    // Webhooks to HotDash need the secret HotDash verifies with.
+    let out = hotdash_cli(&["sim", "--webhooks-to", "http://127.0.0.1:9"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("webhooks.shopify.secrets"), "{stderr}");
+}
