@@ -299,24 +299,29 @@ fn fulfillment_orders<'c>(
             has_previous: args.after.is_some(),
         }
     } else {
+        // Keep keys only while scanning (the large store has a million orders), then build
+        // the page's objects.
         let (from, _) = query.time_bounds("updated_at");
-        let mut items = Vec::new();
+        let mut keys = Vec::new();
         for order in world.orders_by_updated_at(None, from, None) {
-            let order = Rc::new(order);
             for index in 0..order.fulfillment_orders.len() {
                 if wanted(&order, index) {
-                    items.push((
-                        key(&order, index),
-                        FulfillmentOrderObj {
-                            cx,
-                            order: Rc::clone(&order),
-                            index,
-                        },
-                    ));
+                    keys.push((key(&order, index), (order.id, index)));
                 }
             }
         }
-        paginate(items, &args)
+        let page = paginate(keys, &args);
+        let items = (page.items.into_iter())
+            .filter_map(|(key, (order_id, index))| {
+                let order = Rc::new(world.order(order_id)?);
+                Some((key, FulfillmentOrderObj { cx, order, index }))
+            })
+            .collect();
+        Page {
+            items,
+            has_next: page.has_next,
+            has_previous: page.has_previous,
+        }
     };
     cx.note_page(&page, true);
     Ok(Connection::new(info, page))
