@@ -7,7 +7,7 @@
 #   bench/ingest.sh sqlite|postgres|ceiling  env: RUNS=3 SECONDS_PER_RUN=15 WORKERS=0 CONNECTIONS=64 RATE=5000
 #
 # `ceiling` is the same server built with the `bench-ceiling` feature and told to acknowledge
-# without storing (HOTDASH_BENCH_DISCARD_DELIVERIES=1): what verifying and answering cost alone.
+# without storing (BENCH_DISCARD_DELIVERIES=1): what verifying and answering cost alone.
 #
 # WORKERS=0 measures ingest alone (the acknowledgement path; processing runs in other processes
 # or after the burst); WORKERS=2 processes deliveries in the same process while ingesting.
@@ -23,7 +23,7 @@ if [ "$backend" = ceiling ]; then
   cargo build --release -q -p hotdash --bin hotdash --features bench-ceiling
   cp target/release/hotdash target/release/hotdash-ceiling
   bin=target/release/hotdash-ceiling
-  export HOTDASH_BENCH_DISCARD_DELIVERIES=1
+  export BENCH_DISCARD_DELIVERIES=1
 fi
 cargo build --release -q -p hotdash --bin hotdash --example loadgen
 tmp="$(mktemp -d)"; trap 'kill $server 2>/dev/null || true; rm -rf "$tmp"' EXIT

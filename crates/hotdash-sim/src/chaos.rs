@@ -5,6 +5,10 @@
 //! Each vendor answers faults in its own words (Shopify's JSON errors, Chatwoot's plain-text
 //! 429, Google's error envelope), so the middleware asks a `VendorFaults` for the responses.
 //! Admin routes under `/__sim/` are never faulted, so a test can always switch chaos off again.
+//!
+//! `GET/PUT/DELETE /__sim/chaos` read, replace and clear the on-demand faults;
+//! `POST /__sim/chaos/schedule` `{"after_secs": 10, "for_secs": 60, "faults": {"outage": true}}`
+//! switches faults on later for a while.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -140,6 +144,7 @@ pub fn with_chaos(router: Router, chaos: Chaos, vendor: impl VendorFaults) -> Ro
     let faulted = router.layer(axum::middleware::from_fn_with_state(layer_state, inject));
     let admin = Router::new()
         .route("/__sim/chaos", get(show).put(replace).delete(clear))
+        .route("/__sim/chaos/schedule", axum::routing::post(add_schedule))
         .with_state(chaos);
     faulted.merge(admin)
 }
@@ -151,6 +156,39 @@ async fn show(State(chaos): State<Chaos>) -> Json<Faults> {
 async fn replace(State(chaos): State<Chaos>, Json(faults): Json<Faults>) -> Json<Faults> {
     chaos.set(faults);
     Json(chaos.current())
+}
+
+/// A window of faults, as the schedule endpoint and `hotdash sim --fault-window` take it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultWindow {
+    #[serde(default)]
+    pub after_secs: f64,
+    pub for_secs: f64,
+    pub faults: Faults,
+}
+
+impl FaultWindow {
+    /// Schedules this window on `chaos`; fails on negative or non-finite times.
+    pub fn apply(&self, chaos: &Chaos) -> Result<(), String> {
+        let secs = |name: &str, value: f64| {
+            Duration::try_from_secs_f64(value)
+                .map_err(|_| format!("{name} must be a duration in seconds, not {value}"))
+        };
+        chaos.schedule(
+            secs("after_secs", self.after_secs)?,
+            secs("for_secs", self.for_secs)?,
+            self.faults.clone(),
+        );
+        Ok(())
+    }
+}
+
+async fn add_schedule(State(chaos): State<Chaos>, Json(window): Json<FaultWindow>) -> Response {
+    match window.apply(&chaos) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(message) => (StatusCode::BAD_REQUEST, message).into_response(),
+    }
 }
 
 async fn clear(State(chaos): State<Chaos>) -> StatusCode {

@@ -8,6 +8,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
 
+use crate::chaos::{FaultWindow, Faults};
 use crate::chatwoot::{self, ChatwootConfig, RunningChatwoot};
 use crate::ga4::{self, Ga4Config, RunningGa4};
 use crate::shopify::subscriptions::NewSubscription;
@@ -61,6 +62,90 @@ pub struct WebhookTarget {
     pub retry_time_scale: f64,
 }
 
+/// Which simulators a fault setting applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vendor {
+    Shopify,
+    Chatwoot,
+    Ga4,
+    Slack,
+}
+
+impl Vendor {
+    pub const ALL: [Vendor; 4] = [
+        Vendor::Shopify,
+        Vendor::Chatwoot,
+        Vendor::Ga4,
+        Vendor::Slack,
+    ];
+
+    /// `shopify`, `chatwoot`, `ga4`, `slack`, or `all`.
+    pub fn parse_set(name: &str) -> Option<Vec<Vendor>> {
+        Some(match name {
+            "shopify" => vec![Vendor::Shopify],
+            "chatwoot" => vec![Vendor::Chatwoot],
+            "ga4" => vec![Vendor::Ga4],
+            "slack" => vec![Vendor::Slack],
+            "all" => Vendor::ALL.to_vec(),
+            _ => return None,
+        })
+    }
+}
+
+/// Faults for some vendors: on from the start, or in a window.
+#[derive(Debug, Clone)]
+pub struct FaultSetting {
+    pub vendors: Vec<Vendor>,
+    /// `None`: on from the start, until changed at `/__sim/chaos`.
+    pub window: Option<(f64, f64)>,
+    pub faults: Faults,
+}
+
+impl FaultSetting {
+    /// `VENDOR:KEY=VALUE[,KEY=VALUE…]`, e.g. `shopify:error_rate=0.3,latency_ms=200` or
+    /// `all:outage=true`; with `window`, `VENDOR@AFTER+FOR:…` (seconds), e.g. `ga4@10+60:outage=true`.
+    /// Keys are the fields of [`Faults`].
+    pub fn parse(text: &str) -> Result<FaultSetting, String> {
+        let (target, settings) = text
+            .split_once(':')
+            .ok_or_else(|| format!("`{text}`: expected VENDOR:KEY=VALUE[,KEY=VALUE...]"))?;
+        let (vendor, window) = match target.split_once('@') {
+            None => (target, None),
+            Some((vendor, window)) => {
+                let (after, duration) = window
+                    .split_once('+')
+                    .ok_or_else(|| format!("`{window}`: expected AFTER+FOR in seconds"))?;
+                let secs = |s: &str| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite() && *v >= 0.0)
+                        .ok_or_else(|| format!("`{s}` is not a number of seconds"))
+                };
+                (vendor, Some((secs(after)?, secs(duration)?)))
+            }
+        };
+        let vendors = Vendor::parse_set(vendor).ok_or_else(|| {
+            format!("unknown vendor `{vendor}` (shopify, chatwoot, ga4, slack or all)")
+        })?;
+        let mut object = serde_json::Map::new();
+        for pair in settings.split(',').filter(|p| !p.is_empty()) {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("`{pair}`: expected KEY=VALUE"))?;
+            let value = serde_json::from_str(value)
+                .map_err(|_| format!("`{value}` is not a number or true/false"))?;
+            object.insert(key.to_owned(), value);
+        }
+        let faults = serde_json::from_value(serde_json::Value::Object(object))
+            .map_err(|e| format!("`{settings}`: {e}"))?;
+        Ok(FaultSetting {
+            vendors,
+            window,
+            faults,
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SuiteConfig {
     pub seed: u64,
@@ -73,6 +158,8 @@ pub struct SuiteConfig {
     pub base_port: u16,
     pub live: Option<Live>,
     pub webhooks: Option<WebhookTarget>,
+    /// Faults to switch on at start or in a window (CLI `--fault`).
+    pub faults: Vec<FaultSetting>,
 }
 
 impl Default for SuiteConfig {
@@ -85,6 +172,7 @@ impl Default for SuiteConfig {
             base_port: 0,
             live: None,
             webhooks: None,
+            faults: Vec::new(),
         }
     }
 }
@@ -181,6 +269,27 @@ impl Simulators {
             let (driver, _changes) =
                 world::live_driver(world.clone(), live.orders_per_minute, live.time_scale);
             tasks.push(driver);
+        }
+        let simulators_chaos = |vendor: Vendor| match vendor {
+            Vendor::Shopify => shopify.chaos().clone(),
+            Vendor::Chatwoot => chatwoot.chaos().clone(),
+            Vendor::Ga4 => ga4.chaos().clone(),
+            Vendor::Slack => slack.chaos().clone(),
+        };
+        for setting in &config.faults {
+            for vendor in &setting.vendors {
+                let chaos = simulators_chaos(*vendor);
+                match setting.window {
+                    None => chaos.set(setting.faults.clone()),
+                    Some((after_secs, for_secs)) => FaultWindow {
+                        after_secs,
+                        for_secs,
+                        faults: setting.faults.clone(),
+                    }
+                    .apply(&chaos)
+                    .map_err(anyhow::Error::msg)?,
+                }
+            }
         }
         Ok(Simulators {
             world,

@@ -4,4 +4,5 @@ mod ga4;
 mod shopify;
 mod shopify_webhooks;
 mod slack;
+mod suite;
 mod world;

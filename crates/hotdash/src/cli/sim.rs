@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use hotdash_sim::suite::{Live, Simulators, SuiteConfig, WebhookTarget};
+use hotdash_sim::suite::{FaultSetting, Live, Simulators, SuiteConfig, WebhookTarget};
 use hotdash_sim::world::{Scale, World, WorldConfig};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -47,6 +47,13 @@ pub struct SimArgs {
     /// this file, or `-` for stdout, and exit without serving.
     #[arg(long, value_name = "PATH")]
     export_truth: Option<PathBuf>,
+    /// Fault injection, repeatable: `VENDOR:KEY=VALUE,...` on from the start, or
+    /// `VENDOR@AFTER+FOR:KEY=VALUE,...` for a window in seconds. VENDOR is shopify, chatwoot,
+    /// ga4, slack or all; keys: latency_ms, error_rate, rate_limit_rate, timeout_rate,
+    /// timeout_secs, malformed_rate, outage, auth_failure. E.g. `--fault all:error_rate=0.3`,
+    /// `--fault shopify@10+60:outage=true`.
+    #[arg(long, value_name = "SPEC")]
+    fault: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -152,6 +159,9 @@ fn suite_config(args: &SimArgs, config: &Config) -> anyhow::Result<SuiteConfig> 
         }),
         webhooks,
         now,
+        faults: (args.fault.iter())
+            .map(|spec| FaultSetting::parse(spec).map_err(|e| UsageError(format!("--fault {e}"))))
+            .collect::<Result<_, _>>()?,
         ..SuiteConfig::default()
     })
 }

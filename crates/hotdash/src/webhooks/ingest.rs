@@ -151,7 +151,7 @@ async fn commit(store: &dyn Store, job: &JobSpec, items: &mut Vec<Item>) {
 
 /// The benchmark's ceiling: the same server answering without storing anything, to show what
 /// durability costs. Compiled only with the `bench-ceiling` feature (`bench/ingest.sh ceiling`),
-/// and even then only with `HOTDASH_BENCH_DISCARD_DELIVERIES=1`, so no shipped binary can ever
+/// and even then only with `BENCH_DISCARD_DELIVERIES=1`, so no shipped binary can ever
 /// acknowledge a delivery it did not store.
 #[cfg(feature = "bench-ceiling")]
 mod ceiling {
@@ -163,7 +163,7 @@ mod ceiling {
     pub(super) fn discarding() -> bool {
         static DISCARD: OnceLock<bool> = OnceLock::new();
         *DISCARD.get_or_init(|| {
-            let on = std::env::var("HOTDASH_BENCH_DISCARD_DELIVERIES").as_deref() == Ok("1");
+            let on = std::env::var("BENCH_DISCARD_DELIVERIES").as_deref() == Ok("1");
             if on {
                 tracing::warn!("bench-ceiling: deliveries are acknowledged WITHOUT being stored");
             }

@@ -198,6 +198,9 @@ fn sim_exports_the_same_store_for_the_same_seed_and_refuses_bad_flags() {
         &["sim", "--now", "yesterday", "--export-truth", "-"][..],
         &["sim", "--live=-3"][..],
         &["sim", "--scale", "huge"][..],
+        &["sim", "--fault", "paypal:outage=true"][..],
+        &["sim", "--fault", "shopify:error_rate=lots"][..],
+        &["sim", "--fault", "ga4@soon:outage=true"][..],
     ] {
         let out = hotdash_cli(args, &[]);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
