@@ -232,14 +232,13 @@ async fn check(
                 .to_owned();
             let delivery = match header("x-chatwoot-delivery") {
                 Some(id) => id.to_owned(),
-                None => payload::chatwoot_fallback_delivery_id(body)
+                None => payload::chatwoot_fallback_delivery_id(&parsed, body)
                     .unwrap_or_else(|| format!("sha256:{}", hex::encode(Sha256::digest(body)))),
             };
             let mut event = base(delivery, topic.clone(), verification);
-            event.resource_key = payload::resource_key(
-                source,
+            event.resource_key = payload::chatwoot_resource_key(
                 &topic,
-                body,
+                &parsed,
                 &payload::PayloadDefaults::from_config(&app.config),
             );
             Ok(Verified {

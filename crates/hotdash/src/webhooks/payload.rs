@@ -144,8 +144,17 @@ pub fn shopify_resource_key(topic: &str, body: &[u8]) -> Result<Option<String>, 
 /// For Chatwoot deliveries without an `X-Chatwoot-Delivery` header: the fallback dedup key
 /// `<event>:<id>:<updated_at>` from the body (`updated_at`, else `created_at`, as written).
 /// `None` if the body lacks any part.
-pub fn chatwoot_fallback_delivery_id(body: &[u8]) -> Option<String> {
-    chatwoot::fallback_delivery_id(body)
+pub fn chatwoot_fallback_delivery_id(body: &Value, raw: &[u8]) -> Option<String> {
+    chatwoot::fallback_delivery_id(body, raw)
+}
+
+/// A Chatwoot delivery's resource key from its already parsed body (see [`resource_key`]).
+pub fn chatwoot_resource_key(
+    topic: &str,
+    body: &Value,
+    defaults: &PayloadDefaults,
+) -> Option<String> {
+    chatwoot::key_of(topic, body, defaults.chatwoot_account_id)
 }
 
 /// `value`, or an error naming `field` when the payload lacks it.
@@ -258,6 +267,6 @@ mod tests {
                 None
             );
         }
-        assert_eq!(chatwoot_fallback_delivery_id(b"nope"), None);
+        assert_eq!(chatwoot_fallback_delivery_id(&Value::Null, b"nope"), None);
     }
 }

@@ -100,7 +100,13 @@ impl TestApp {
 
     /// Runs due jobs until none is left, as the workers would. Returns how many ran.
     pub async fn run_jobs(&self) -> usize {
-        let runner = Runner::new(self.store.clone(), &self.config, "test-worker".into());
+        // Through the server's own store, as its workers would: on SQLite a second store is a
+        // second writer, racing the server's ingest for the database lock.
+        let store = match &self.running {
+            Some(running) => running.app.store.clone(),
+            None => self.store.clone(),
+        };
+        let runner = Runner::new(store, &self.config, "test-worker".into());
         let mut total = 0;
         loop {
             let n = runner

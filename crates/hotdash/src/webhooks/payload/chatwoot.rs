@@ -29,6 +29,11 @@ pub(super) fn derive(
 
 /// `chatwoot:conversation:<account>:<id>` or `chatwoot:message:<account>:<id>`.
 pub(super) fn resource_key(topic: &str, body: &[u8], default_account: i64) -> Option<String> {
+    key_of(topic, &serde_json::from_slice(body).ok()?, default_account)
+}
+
+/// [`resource_key`] of an already parsed body.
+pub(super) fn key_of(topic: &str, body: &Value, default_account: i64) -> Option<String> {
     let kind = match topic {
         "conversation_created" | "conversation_updated" | "conversation_status_changed" => {
             "conversation"
@@ -36,11 +41,10 @@ pub(super) fn resource_key(topic: &str, body: &[u8], default_account: i64) -> Op
         "message_created" | "message_updated" => "message",
         _ => return None,
     };
-    let body: Value = serde_json::from_slice(body).ok()?;
-    let id = int(&body, "id")?;
+    let id = int(body, "id")?;
     Some(format!(
         "chatwoot:{kind}:{}:{id}",
-        account_id(&body, default_account)
+        account_id(body, default_account)
     ))
 }
 
@@ -48,9 +52,9 @@ pub(super) fn resource_key(topic: &str, body: &[u8], default_account: i64) -> Op
 /// lack it), `created_at` stands in; for an `*_updated` event it is the same for every edit, so a
 /// digest of the body is added: two different edits stay two deliveries while a resent copy of
 /// one edit is still a duplicate.
-pub(super) fn fallback_delivery_id(raw: &[u8]) -> Option<String> {
-    let body: Value = serde_json::from_slice(raw).ok()?;
-    let event = text(&body, "event")?;
+/// `body` is `raw` parsed.
+pub(super) fn fallback_delivery_id(body: &Value, raw: &[u8]) -> Option<String> {
+    let event = text(body, "event")?;
     let id = scalar(body.get("id")?)?;
     if let Some(updated_at) = body.get("updated_at").and_then(scalar) {
         return Some(format!("{event}:{id}:{updated_at}"));
@@ -171,6 +175,10 @@ mod tests {
     use super::*;
 
     const RECEIVED: i64 = 1_700_000_000_000;
+
+    fn json(body: &[u8]) -> Value {
+        serde_json::from_slice(body).expect("test bodies are JSON")
+    }
 
     fn cx(triggered_at: Option<i64>) -> PayloadContext {
         PayloadContext {
@@ -350,19 +358,22 @@ mod tests {
     fn fallback_delivery_id_prefers_updated_at_as_written() {
         let updated = br#"{"event": "conversation_updated", "id": 42, "created_at": 1, "updated_at": 1732240000.5}"#;
         assert_eq!(
-            fallback_delivery_id(updated).as_deref(),
+            fallback_delivery_id(&json(updated), updated).as_deref(),
             Some("conversation_updated:42:1732240000.5")
         );
-        let id = fallback_delivery_id(MESSAGE.as_bytes());
+        let id = fallback_delivery_id(&json(MESSAGE.as_bytes()), MESSAGE.as_bytes());
         assert_eq!(
             id.as_deref(),
             Some("message_created:118:2021-07-23T18:02:48.000Z")
         );
         assert_eq!(
-            fallback_delivery_id(br#"{"event": "contact_created", "id": 7}"#),
+            fallback_delivery_id(&json(br#"{"event": "contact_created", "id": 7}"#), b""),
             None
         );
-        assert_eq!(fallback_delivery_id(br#"{"id": 7, "created_at": 1}"#), None);
+        assert_eq!(
+            fallback_delivery_id(&json(br#"{"id": 7, "created_at": 1}"#), b""),
+            None
+        );
     }
 
     #[test]
@@ -371,7 +382,7 @@ mod tests {
             let body = format!(
                 r#"{{"event": "message_updated", "id": 118, "created_at": "2021-07-23T18:02:48.000Z", "content": "{content}"}}"#
             );
-            fallback_delivery_id(body.as_bytes()).expect("an id")
+            fallback_delivery_id(&json(body.as_bytes()), body.as_bytes()).expect("an id")
         };
         assert_ne!(edit("first"), edit("second"));
         assert_eq!(edit("first"), edit("first"));
