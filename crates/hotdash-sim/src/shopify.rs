@@ -17,8 +17,10 @@
 //! ```
 //!
 //! Admin routes (never faulted): `GET/PUT/DELETE /__sim/chaos`, `GET/PUT /__sim/shopify/settings`
-//! (the run-time switches in [`Settings`]), `GET /__sim/bulk/<id>.jsonl?expires=…&sig=…` (bulk
-//! results; 403 once expired).
+//! (the run-time switches in [`Settings`]), `GET/PUT /__sim/shopify/access-scopes` (the granted
+//! [`AccessScopes`], `{"access_scopes": ["read_orders", ...]}`), `GET/DELETE
+//! /__sim/shopify/stats` ([`ShopifyStats`]; DELETE resets them), and
+//! `GET /__sim/bulk/<id>.jsonl?expires=…&sig=…` (bulk results; 403 once expired).
 
 pub mod bucket;
 pub mod bulk;
@@ -28,8 +30,10 @@ mod exec;
 mod graphql;
 pub mod pagination;
 pub mod schema;
+pub mod scopes;
 pub mod search;
 mod state;
+pub mod stats;
 pub mod subscriptions;
 pub mod webhooks;
 
@@ -41,12 +45,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 pub use bucket::{Plan, ThrottleStatus};
 pub use bulk::{BulkFinished, BulkStatus};
+pub use scopes::{AccessScopes, DEFAULT_ACCESS_SCOPES, ORDER_WINDOW_DAYS, READ_ALL_ORDERS};
 pub use state::{Settings, ThrottleMode};
+pub use stats::ShopifyStats;
 pub use subscriptions::SubscriptionRegistry;
 
 use crate::chaos::{Chaos, Faults, with_chaos};
@@ -69,10 +75,16 @@ pub struct ShopifyConfig {
     pub supported_versions: Vec<String>,
     /// The initial run-time switches (throttle mode, fake fall-forward, ...).
     pub settings: Settings,
+    /// The scopes the app was granted: every read scope HotDash needs, `read_all_orders`
+    /// included, by default. Changeable while running (`ShopifyControls::set_access_scopes`).
+    pub access_scopes: AccessScopes,
     /// How long bulk download URLs work: Shopify's 7 days by default.
     pub bulk_url_ttl: Duration,
     /// Top-level objects a bulk operation reads per world lock.
     pub bulk_chunk: usize,
+    /// Threads a bulk operation executes its chunks on: 0 (the default) uses every core, up
+    /// to 4; 1 runs chunk after chunk.
+    pub bulk_workers: usize,
     /// Faults switched on from the start (also settable via `/__sim/chaos`).
     pub faults: Faults,
     /// How webhooks are signed and paced (`start` runs the sender; `router` leaves it to you).
@@ -90,8 +102,10 @@ impl Default for ShopifyConfig {
             api_version: schema::PINNED_VERSION.to_owned(),
             supported_versions: vec![schema::PINNED_VERSION.to_owned()],
             settings: Settings::default(),
+            access_scopes: AccessScopes::default(),
             bulk_url_ttl: Duration::from_secs(7 * 24 * 3600),
             bulk_chunk: 1000,
+            bulk_workers: 0,
             faults: Faults::default(),
             webhooks: webhooks::SenderConfig::new(DEFAULT_WEBHOOK_SECRET),
         }
@@ -137,6 +151,41 @@ impl ShopifyControls {
     pub fn api_version(&self) -> &str {
         &self.state.config.api_version
     }
+
+    /// The scopes granted right now.
+    pub fn access_scopes(&self) -> AccessScopes {
+        (*self.state.access_scopes()).clone()
+    }
+
+    /// Replaces the granted scopes; requests (and bulk operations) that start afterwards see
+    /// the new set.
+    pub fn set_access_scopes<S: Into<String>>(&self, scopes: impl IntoIterator<Item = S>) {
+        self.state.set_access_scopes(scopes.into_iter().collect());
+    }
+
+    /// Grants one more scope.
+    pub fn grant_access_scope(&self, scope: &str) {
+        let mut scopes = self.access_scopes();
+        scopes.insert(scope);
+        self.state.set_access_scopes(scopes);
+    }
+
+    /// Takes one scope away (e.g. `read_all_orders`, to see the 60-day window).
+    pub fn revoke_access_scope(&self, scope: &str) {
+        let mut scopes = self.access_scopes();
+        scopes.remove(scope);
+        self.state.set_access_scopes(scopes);
+    }
+
+    /// Usage since start or the last reset.
+    pub fn stats(&self) -> ShopifyStats {
+        self.state.stats().clone()
+    }
+
+    /// Zeroes the usage statistics.
+    pub fn reset_stats(&self) {
+        *self.state.stats() = ShopifyStats::default();
+    }
 }
 
 pub struct ShopifySim;
@@ -159,6 +208,8 @@ impl ShopifySim {
             bucket: Mutex::new(Bucket::new(config.plan)),
             subscriptions: subscriptions.clone(),
             bulk: bulk.clone(),
+            access_scopes: Mutex::new(Arc::new(config.access_scopes.clone())),
+            stats: Mutex::new(ShopifyStats::default()),
             config,
         });
         let api = Router::new()
@@ -173,6 +224,11 @@ impl ShopifySim {
                 "/__sim/shopify/settings",
                 get(show_settings).put(replace_settings),
             )
+            .route(
+                "/__sim/shopify/access-scopes",
+                get(show_access_scopes).put(replace_access_scopes),
+            )
+            .route("/__sim/shopify/stats", get(show_stats).delete(reset_stats))
             .route("/__sim/bulk/{file}", get(download))
             .with_state(Arc::clone(&state));
         let router = with_chaos(api, chaos.clone(), errors::ShopifyFaults).merge(admin);
@@ -202,6 +258,8 @@ impl Drop for RunningShopify {
         for task in &self.tasks {
             task.abort();
         }
+        // Workers and retries would otherwise outlive the simulator (they hold the sender).
+        self.webhooks.shutdown();
     }
 }
 
@@ -284,6 +342,36 @@ async fn replace_settings(
 ) -> Json<Settings> {
     *state.settings.lock().expect("shopify settings lock") = settings;
     Json(state.settings())
+}
+
+/// The body of `GET/PUT /__sim/shopify/access-scopes`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScopesBody {
+    access_scopes: AccessScopes,
+}
+
+async fn show_access_scopes(State(state): State<Arc<ShopifyState>>) -> Json<ScopesBody> {
+    Json(ScopesBody {
+        access_scopes: (*state.access_scopes()).clone(),
+    })
+}
+
+async fn replace_access_scopes(
+    State(state): State<Arc<ShopifyState>>,
+    Json(body): Json<ScopesBody>,
+) -> Json<ScopesBody> {
+    state.set_access_scopes(body.access_scopes);
+    show_access_scopes(State(state)).await
+}
+
+async fn show_stats(State(state): State<Arc<ShopifyState>>) -> Json<ShopifyStats> {
+    Json(state.stats().clone())
+}
+
+async fn reset_stats(State(state): State<Arc<ShopifyState>>) -> StatusCode {
+    *state.stats() = ShopifyStats::default();
+    StatusCode::NO_CONTENT
 }
 
 #[derive(Deserialize)]

@@ -49,6 +49,8 @@ pub enum Scale {
     Small,
     /// About 50,000 orders over two years.
     Medium,
+    /// About 100,000 orders over two years: the store of the bulk-backfill benchmark.
+    Bench,
     /// About 1,000,000 orders over two years, generated lazily.
     Large,
 }

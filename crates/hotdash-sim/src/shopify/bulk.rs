@@ -1,23 +1,21 @@
 //! Bulk query operations (shopify.md §2): `bulkOperationRunQuery` checks the inner query
-//! (`plan`), then a background task runs it over the world chunk by chunk and writes JSONL to a
-//! temporary file, served at an expiring signed URL on this simulator.
+//! (`plan`), then a background task runs it over the world chunk by chunk (`writer`, in
+//! parallel) and writes JSONL to a temporary file, served at an expiring signed URL on this
+//! simulator. A query reading a field the app's scopes deny ends FAILED with ACCESS_DENIED.
 //!
 //! When an operation finishes (completed, failed or canceled) a [`BulkFinished`] goes out on a
 //! broadcast channel; the webhook sender turns it into `bulk_operations/finish`.
 
 mod plan;
+mod writer;
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use apollo_compiler::ExecutableDocument;
-use apollo_compiler::resolvers::Execution;
 use apollo_compiler::validation::Valid;
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
@@ -27,11 +25,11 @@ use time::OffsetDateTime;
 use tokio::sync::broadcast;
 
 pub use plan::{MAX_CONNECTIONS, MAX_DEPTH};
-use plan::{Plan, invalid, lines, plan};
+use plan::{Plan, invalid, plan};
+use writer::{Outcome, RunError, write_jsonl};
 
-use super::exec::root::QueryRoot;
-use super::exec::{BulkWindow, Cx};
-use super::schema::{admin_schema, parse_document};
+use super::schema::parse_document;
+use super::scopes::AccessScopes;
 use super::state::ShopifyState;
 use crate::world::model::gid;
 
@@ -349,18 +347,39 @@ pub fn run_query(state: &Arc<ShopifyState>, query: &str) -> Result<BulkOperation
     };
     let state = Arc::clone(state);
     let id = op.id;
-    tokio::task::spawn_blocking(move || run(&state, id, &document, &plan));
+    // The scopes of the request that started it, as for any other query.
+    let scopes = state.access_scopes();
+    tokio::task::spawn_blocking(move || run(&state, id, &document, &plan, scopes));
     Ok(op)
 }
 
 /// The background half: chunk by chunk, execute, flatten into lines, write.
-fn run(state: &Arc<ShopifyState>, id: u64, document: &Valid<ExecutableDocument>, plan: &Plan) {
+fn run(
+    state: &Arc<ShopifyState>,
+    id: u64,
+    document: &Valid<ExecutableDocument>,
+    plan: &Plan,
+    scopes: Arc<AccessScopes>,
+) {
     let store = &state.bulk;
     let Some(op) = store.update(id, |op| op.status = BulkStatus::Running) else {
         return;
     };
     let path = store.inner.dir.join(format!("{id}.jsonl"));
-    match write_jsonl(state, document, plan, &path, &op.cancel) {
+    let result = match write_jsonl(state, document, plan, &scopes, &path, &op.cancel) {
+        Err(RunError::AccessDenied(message)) => {
+            let _ = std::fs::remove_file(&path);
+            tracing::info!(bulk_operation = id, %message, "bulk operation denied");
+            store.finish(id, |op| {
+                op.status = BulkStatus::Failed;
+                op.error_code = Some("ACCESS_DENIED");
+            });
+            return;
+        }
+        Err(RunError::Internal(error)) => Err(error),
+        Ok(outcome) => Ok(outcome),
+    };
+    match result {
         Ok(Outcome::Canceled) => {
             let _ = std::fs::remove_file(&path);
             store.finish(id, |op| op.status = BulkStatus::Canceled);
@@ -389,68 +408,4 @@ fn run(state: &Arc<ShopifyState>, id: u64, document: &Valid<ExecutableDocument>,
             });
         }
     }
-}
-
-enum Outcome {
-    Done {
-        objects: u64,
-        roots: u64,
-        bytes: u64,
-    },
-    Canceled,
-}
-
-fn write_jsonl(
-    state: &Arc<ShopifyState>,
-    document: &Valid<ExecutableDocument>,
-    plan: &Plan,
-    path: &Path,
-    cancel: &AtomicBool,
-) -> anyhow::Result<Outcome> {
-    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
-    let mut window = BulkWindow {
-        chunk: state.bulk.inner.chunk,
-        ..BulkWindow::default()
-    };
-    let (mut objects, mut roots) = (0u64, 0u64);
-    loop {
-        if cancel.load(Ordering::SeqCst) {
-            return Ok(Outcome::Canceled);
-        }
-        let (data, window_after) = {
-            let world = state.world.read().expect("world lock");
-            let cx = Cx {
-                world: &world,
-                state,
-                base_url: String::new(),
-                bulk: Some(RefCell::new(window.clone())),
-            };
-            let response = Execution::new(admin_schema(), document)
-                .execute_sync(&QueryRoot { cx: &cx })
-                .map_err(|error| anyhow::anyhow!("{}", error.message()))?;
-            if let Some(error) = response.errors.first() {
-                anyhow::bail!("{}", error.message);
-            }
-            let window_after = cx.bulk.map(RefCell::into_inner).unwrap_or_default();
-            (response.data.unwrap_or_default(), window_after)
-        };
-        let chunk = lines(data, plan);
-        roots += chunk.roots.len() as u64;
-        for line in chunk.roots.iter().chain(&chunk.descendants) {
-            serde_json::to_writer(&mut out, line)?;
-            out.write_all(b"\n")?;
-            objects += 1;
-        }
-        if !window_after.has_next || window_after.last.is_none() {
-            break;
-        }
-        window.after = window_after.last;
-    }
-    let file = out.into_inner().map_err(|e| e.into_error())?;
-    let bytes = file.metadata()?.len();
-    Ok(Outcome::Done {
-        objects,
-        roots,
-        bytes,
-    })
 }

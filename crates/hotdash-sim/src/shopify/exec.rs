@@ -23,9 +23,10 @@ use apollo_compiler::schema::ExtendedType;
 use time::OffsetDateTime;
 
 use super::pagination::{Key, Page, PageArgs};
+use super::scopes::{AccessScopes, ORDER_WINDOW_DAYS};
 use super::state::ShopifyState;
 use crate::world::World;
-use crate::world::model::gid;
+use crate::world::model::{Order, gid};
 
 pub type Resolved<'a> = Result<ResolvedValue<'a>, FieldError>;
 
@@ -37,6 +38,10 @@ pub struct Cx<'w> {
     pub base_url: String,
     /// Set while a bulk operation runs the document chunk by chunk.
     pub bulk: Option<RefCell<BulkWindow>>,
+    /// The scopes granted when the request (or bulk operation) started.
+    pub scopes: Arc<AccessScopes>,
+    /// Orders created before this do not exist for the app (no `read_all_orders`).
+    pub order_cutoff: Option<OffsetDateTime>,
 }
 
 /// The slice of the top-level connection a bulk chunk covers, and where it ended.
@@ -46,9 +51,50 @@ pub struct BulkWindow {
     pub chunk: usize,
     pub last: Option<Key>,
     pub has_next: bool,
+    /// The parallel writer's pager: top-level orders are kept in `orders` (and the page
+    /// answered empty) instead of being resolved, for a worker to resolve later.
+    pub capture: bool,
+    /// Top-level orders the pager already generated: the page, as is (generating orders is
+    /// a good part of a bulk operation's work; this way it is done once).
+    pub orders: Option<Vec<(Key, Order)>>,
 }
 
-impl Cx<'_> {
+impl<'w> Cx<'w> {
+    /// The context of one execution over `world` under `scopes`.
+    pub fn new(
+        world: &'w World,
+        state: &'w Arc<ShopifyState>,
+        scopes: Arc<AccessScopes>,
+        base_url: String,
+        bulk: Option<BulkWindow>,
+    ) -> Cx<'w> {
+        let order_cutoff = (!scopes.reads_all_orders())
+            .then(|| world.now() - time::Duration::days(ORDER_WINDOW_DAYS));
+        Cx {
+            world,
+            state,
+            base_url,
+            bulk: bulk.map(RefCell::new),
+            scopes,
+            order_cutoff,
+        }
+    }
+
+    /// Whether the app may see `order` at all (the 60-day window without `read_all_orders`).
+    pub fn order_visible(&self, order: &Order) -> bool {
+        self.order_cutoff
+            .is_none_or(|cutoff| order.created_at >= cutoff)
+    }
+
+    /// `from` raised to the order window's start: no visible order was created, nor therefore
+    /// updated, before it.
+    pub fn order_floor(&self, from: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
+        match (from, self.order_cutoff) {
+            (Some(from), Some(cutoff)) => Some(from.max(cutoff)),
+            (from, cutoff) => from.or(cutoff),
+        }
+    }
+
     /// Paging arguments for a connection; in bulk operations nested connections are unbounded
     /// and the top-level one follows the chunk window.
     pub fn page_args(
@@ -68,6 +114,31 @@ impl Cx<'_> {
             }
         }
         Ok(args)
+    }
+
+    /// The page of top-level orders a bulk worker was handed, if it was.
+    pub fn prefetched_orders(&self) -> Option<Vec<(Key, Order)>> {
+        let mut window = self.bulk.as_ref()?.borrow_mut();
+        if window.capture {
+            return None;
+        }
+        window.orders.take()
+    }
+
+    /// In the pager, keeps the page's orders for a worker and answers with none; elsewhere
+    /// `page` itself.
+    pub fn capture_orders(&self, page: Page<Order>) -> Page<Order> {
+        match &self.bulk {
+            Some(window) if window.borrow().capture => {
+                window.borrow_mut().orders = Some(page.items);
+                Page {
+                    items: Vec::new(),
+                    has_next: page.has_next,
+                    has_previous: page.has_previous,
+                }
+            }
+            _ => page,
+        }
     }
 
     /// Records where a bulk chunk of the top-level connection ended.
@@ -172,13 +243,14 @@ pub fn gid_arg(info: &ResolveInfo<'_>, name: &str, kind: &str) -> Option<u64> {
 // Money
 // ---------------------------------------------------------------------------------------------
 
-/// `MoneyV2 { amount currencyCode }`.
-pub struct MoneyV2 {
+/// `MoneyV2 { amount currencyCode }`; the currency is borrowed (one of these per money field
+/// of every order and line item a backfill reads).
+pub struct MoneyV2<'a> {
     pub cents: i64,
-    pub currency: String,
+    pub currency: &'a str,
 }
 
-impl ObjectValue for MoneyV2 {
+impl ObjectValue for MoneyV2<'_> {
     fn type_name(&self) -> &str {
         "MoneyV2"
     }
@@ -186,34 +258,39 @@ impl ObjectValue for MoneyV2 {
     fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Resolved<'a> {
         match info.field_name() {
             "amount" => leaf(crate::world::model::decimal(self.cents)),
-            "currencyCode" => leaf(self.currency.as_str()),
+            "currencyCode" => leaf(self.currency),
             _ => fallback(info),
         }
     }
 }
 
 /// `MoneyBag { shopMoney presentmentMoney }`: shop currency, and what the buyer saw.
-pub struct MoneyBag {
-    pub shop: MoneyV2,
-    pub presentment: MoneyV2,
+pub struct MoneyBag<'a> {
+    pub shop: MoneyV2<'a>,
+    pub presentment: MoneyV2<'a>,
 }
 
-impl MoneyBag {
-    pub fn new(cents: i64, shop_currency: &str, presentment_currency: &str, rate: f64) -> Self {
+impl<'a> MoneyBag<'a> {
+    pub fn new(
+        cents: i64,
+        shop_currency: &'a str,
+        presentment_currency: &'a str,
+        rate: f64,
+    ) -> Self {
         MoneyBag {
             shop: MoneyV2 {
                 cents,
-                currency: shop_currency.to_owned(),
+                currency: shop_currency,
             },
             presentment: MoneyV2 {
                 cents: (cents as f64 * rate).round() as i64,
-                currency: presentment_currency.to_owned(),
+                currency: presentment_currency,
             },
         }
     }
 }
 
-impl ObjectValue for MoneyBag {
+impl ObjectValue for MoneyBag<'_> {
     fn type_name(&self) -> &str {
         "MoneyBag"
     }
@@ -244,10 +321,26 @@ impl ObjectValue for Borrowed<'_> {
     }
 }
 
+/// Where a connection item sits, for its cursor: a full sort key, or just an id for items in
+/// id order (the key is made only if a cursor is asked for: bulk operations never ask).
+enum Position {
+    Key(Key),
+    Id(u64),
+}
+
+impl Position {
+    fn cursor(&self) -> String {
+        match self {
+            Position::Key(key) => key.cursor(),
+            Position::Id(id) => Key::id(*id).cursor(),
+        }
+    }
+}
+
 /// Any `XxxConnection`: `nodes`, `edges { cursor node }`, `pageInfo`.
 pub struct Connection<'a> {
     type_name: Name,
-    items: Vec<(String, Box<dyn ObjectValue + 'a>)>,
+    items: Vec<(Position, Box<dyn ObjectValue + 'a>)>,
     has_next: bool,
     has_previous: bool,
 }
@@ -260,11 +353,50 @@ impl<'a> Connection<'a> {
             items: page
                 .items
                 .into_iter()
-                .map(|(key, item)| (key.cursor(), Box::new(item) as Box<dyn ObjectValue + 'a>))
+                .map(|(key, item)| {
+                    (
+                        Position::Key(key),
+                        Box::new(item) as Box<dyn ObjectValue + 'a>,
+                    )
+                })
                 .collect(),
             has_next: page.has_next,
             has_previous: page.has_previous,
         }
+    }
+
+    /// A connection over `items` sorted by `Key::id` of their ids (an order's line items, a
+    /// fulfilment order's lines). Unbounded pages, what bulk operations ask for, skip making
+    /// and sorting keys: the per-object cost of a 100k-order backfill.
+    pub fn by_id<T: ObjectValue + 'a>(
+        info: &ResolveInfo<'_>,
+        args: &PageArgs,
+        items: Vec<(u64, T)>,
+    ) -> Connection<'a> {
+        let everything = args.first.is_none()
+            && args.last.is_none()
+            && args.after.is_none()
+            && args.before.is_none()
+            && !args.reverse;
+        if everything && items.windows(2).all(|w| w[0].0 < w[1].0) {
+            return Connection {
+                type_name: info.field_definition().ty.inner_named_type().clone(),
+                items: (items.into_iter())
+                    .map(|(id, item)| {
+                        (
+                            Position::Id(id),
+                            Box::new(item) as Box<dyn ObjectValue + 'a>,
+                        )
+                    })
+                    .collect(),
+                has_next: false,
+                has_previous: false,
+            };
+        }
+        let keyed = (items.into_iter())
+            .map(|(id, item)| (Key::id(id), item))
+            .collect();
+        Connection::new(info, super::pagination::paginate(keyed, args))
     }
 }
 
@@ -283,10 +415,10 @@ impl ObjectValue for Connection<'_> {
             "edges" => {
                 let edge_type = info.field_definition().ty.inner_named_type().clone();
                 Ok(ResolvedValue::list(self.items.iter().map(
-                    move |(cursor, node)| {
+                    move |(position, node)| {
                         ResolvedValue::object(Edge {
                             type_name: edge_type.clone(),
-                            cursor,
+                            position,
                             node: node.as_ref(),
                         })
                     },
@@ -295,8 +427,8 @@ impl ObjectValue for Connection<'_> {
             "pageInfo" => object(PageInfo {
                 has_next: self.has_next,
                 has_previous: self.has_previous,
-                start: self.items.first().map(|(c, _)| c.as_str()),
-                end: self.items.last().map(|(c, _)| c.as_str()),
+                start: self.items.first().map(|(p, _)| p),
+                end: self.items.last().map(|(p, _)| p),
             }),
             _ => fallback(info),
         }
@@ -305,7 +437,7 @@ impl ObjectValue for Connection<'_> {
 
 struct Edge<'a> {
     type_name: Name,
-    cursor: &'a str,
+    position: &'a Position,
     node: &'a dyn ObjectValue,
 }
 
@@ -316,7 +448,7 @@ impl ObjectValue for Edge<'_> {
 
     fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Resolved<'a> {
         match info.field_name() {
-            "cursor" => leaf(self.cursor),
+            "cursor" => leaf(self.position.cursor()),
             "node" => object(Borrowed(self.node)),
             _ => fallback(info),
         }
@@ -326,8 +458,8 @@ impl ObjectValue for Edge<'_> {
 struct PageInfo<'a> {
     has_next: bool,
     has_previous: bool,
-    start: Option<&'a str>,
-    end: Option<&'a str>,
+    start: Option<&'a Position>,
+    end: Option<&'a Position>,
 }
 
 impl ObjectValue for PageInfo<'_> {
@@ -336,11 +468,12 @@ impl ObjectValue for PageInfo<'_> {
     }
 
     fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Resolved<'a> {
+        let cursor = |p: Option<&Position>| p.map_or(JsonValue::Null, |p| p.cursor().into());
         match info.field_name() {
             "hasNextPage" => leaf(self.has_next),
             "hasPreviousPage" => leaf(self.has_previous),
-            "startCursor" => leaf(self.start.map_or(JsonValue::Null, JsonValue::from)),
-            "endCursor" => leaf(self.end.map_or(JsonValue::Null, JsonValue::from)),
+            "startCursor" => leaf(cursor(self.start)),
+            "endCursor" => leaf(cursor(self.end)),
             _ => fallback(info),
         }
     }

@@ -1,6 +1,7 @@
 //! `POST /admin/api/{version}/graphql.json`: authentication, version fall-forward, validation
-//! against the real schema, query cost and the leaky bucket, execution, and Shopify's headers
-//! (`X-Request-Id`, `X-Shopify-API-Version`, `X-Shopify-API-Deprecated-Reason`).
+//! against the real schema, query cost and the leaky bucket, access scopes, execution, and
+//! Shopify's headers (`X-Request-Id`, `X-Shopify-API-Version`,
+//! `X-Shopify-API-Deprecated-Reason`). Every answer is counted in the usage statistics.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,7 +27,9 @@ use super::exec::Cx;
 use super::exec::admin::MutationRoot;
 use super::exec::root::QueryRoot;
 use super::schema::{admin_schema, deprecated_fields, parse_document};
+use super::scopes::{Gated, access_denied, check_document};
 use super::state::{ShopifyState, ThrottleMode};
+use super::stats::Tally;
 
 #[derive(Deserialize)]
 struct GraphqlRequest {
@@ -81,10 +84,13 @@ fn respond(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Response {
+    let arrived = time::OffsetDateTime::now_utc();
     let request_id = request_id();
     let settings = state.settings();
     let served = served_version(state, version, settings.fake_fall_forward.as_deref());
-    let answer = answer(state, headers, body, &request_id);
+    let mut tally = Tally::default();
+    let answer = answer(state, headers, body, &request_id, &mut tally);
+    state.stats().record(arrived, tally);
     let mut response = json_response(answer.status, answer.body);
     let out = response.headers_mut();
     let mut set = |name: &'static str, value: &str| {
@@ -139,11 +145,18 @@ fn request_id() -> String {
     )
 }
 
-fn answer(state: &Arc<ShopifyState>, headers: &HeaderMap, body: &[u8], request_id: &str) -> Answer {
+fn answer(
+    state: &Arc<ShopifyState>,
+    headers: &HeaderMap,
+    body: &[u8],
+    request_id: &str,
+    tally: &mut Tally,
+) -> Answer {
     let token = headers
         .get("x-shopify-access-token")
         .and_then(|v| v.to_str().ok());
     if token != Some(state.config.access_token.as_str()) {
+        tally.unauthorized = true;
         return Answer {
             status: StatusCode::UNAUTHORIZED,
             body: INVALID_TOKEN_BODY.to_owned(),
@@ -153,6 +166,7 @@ fn answer(state: &Arc<ShopifyState>, headers: &HeaderMap, body: &[u8], request_i
     }
     let internal_error_rate = state.settings().internal_error_rate.clamp(0.0, 1.0);
     if internal_error_rate > 0.0 && rand::rng().random_bool(internal_error_rate) {
+        tally.internal_error = true;
         return Answer::json(internal_error_body(request_id));
     }
     let Some(request) = read_request(headers, body) else {
@@ -202,6 +216,7 @@ fn answer(state: &Arc<ShopifyState>, headers: &HeaderMap, body: &[u8], request_i
         }
     };
     if requested > MAX_QUERY_COST {
+        tally.max_cost_exceeded = true;
         return Answer::json(max_cost_body(requested, status));
     }
     if let Err((status, wait)) = state.bucket().take(requested as f64, now) {
@@ -210,45 +225,68 @@ fn answer(state: &Arc<ShopifyState>, headers: &HeaderMap, body: &[u8], request_i
             ..Answer::json(throttled_body(requested, status))
         };
         return match state.settings().throttle_mode {
-            ThrottleMode::Http200 => answer,
-            ThrottleMode::Http429 => Answer {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                retry_after: Some(wait.ceil().max(1.0) as u64),
-                ..answer
-            },
+            ThrottleMode::Http200 => {
+                tally.throttled_200 = true;
+                answer
+            }
+            ThrottleMode::Http429 => {
+                tally.throttled_429 = true;
+                Answer {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    retry_after: Some(wait.ceil().max(1.0) as u64),
+                    ..answer
+                }
+            }
         };
     }
 
     let response = {
         let world = state.world.read().expect("world lock");
-        let cx = Cx {
-            world: &world,
+        let cx = Cx::new(
+            &world,
             state,
-            base_url: base_url(headers),
-            bulk: None,
-        };
+            state.access_scopes(),
+            base_url(headers),
+            None,
+        );
+        // Most documents touch nothing the scopes deny and run unchecked; the others have
+        // every field checked where it resolves, so each denial gets its own path.
+        let gate = check_document(admin_schema(), &document, operation, &cx.scopes).needs_gate();
         let execution = Execution::new(admin_schema(), &document)
             .operation(operation)
             .coerced_variable_values(&variables);
-        match operation.operation_type {
-            OperationType::Mutation => execution.execute_sync(&MutationRoot { cx: &cx }),
-            _ => execution.execute_sync(&QueryRoot { cx: &cx }),
+        match (operation.operation_type, gate) {
+            (OperationType::Mutation, false) => execution.execute_sync(&MutationRoot { cx: &cx }),
+            (OperationType::Mutation, true) => {
+                execution.execute_sync(&Gated::new(MutationRoot { cx: &cx }, &cx.scopes))
+            }
+            (_, false) => execution.execute_sync(&QueryRoot { cx: &cx }),
+            (_, true) => execution.execute_sync(&Gated::new(QueryRoot { cx: &cx }, &cx.scopes)),
         }
     };
-    let (data, errors) = match response {
+    let (data, mut errors) = match response {
         Ok(response) => (response.data, response.errors),
         Err(error) => {
             let refunded = state.bucket().refund(requested as f64, Instant::now());
+            tally.charged = Some((requested, 0));
             return Answer::json(json!({
                 "errors": [error.to_graphql_error(&document.sources)],
                 "extensions": cost_extension(requested, Some(0), refunded),
             }));
         }
     };
+    for error in &mut errors {
+        if let Some((message, extensions)) = access_denied(&error.message) {
+            error.message = message;
+            error.extensions = extensions;
+            tally.access_denied = true;
+        }
+    }
     let actual = actual_cost(admin_schema(), &document, operation, data.as_ref());
     let status = state
         .bucket()
         .refund(requested.saturating_sub(actual) as f64, Instant::now());
+    tally.charged = Some((requested, actual.min(requested)));
     let mut body = serde_json::Map::new();
     if !errors.is_empty() {
         body.insert("errors".to_owned(), json!(errors));

@@ -18,6 +18,8 @@ use apollo_compiler::validation::{Valid, WithErrors};
 use apollo_compiler::{Name, Schema};
 use serde::Deserialize;
 
+use super::scopes::{AccessTable, Requirement};
+
 /// The pinned Admin API version this schema describes.
 pub const PINNED_VERSION: &str = "2026-07";
 
@@ -66,8 +68,12 @@ pub fn admin_sdl() -> Result<&'static str, String> {
             .map_err(|error| {
                 format!("the committed Shopify Admin schema is not valid gzip: {error}")
             })?;
-        introspection_to_sdl(&json)
-            .map_err(|error| format!("the committed Shopify Admin schema is unreadable: {error}"))
+        let (sdl, access) = read_introspection(&json).map_err(|error| {
+            format!("the committed Shopify Admin schema is unreadable: {error}")
+        })?;
+        // Access rules travel with the schema, so they cannot drift from it either.
+        super::scopes::install_table(access);
+        Ok(sdl)
     })
     .as_deref()
     .map_err(Clone::clone)
@@ -177,6 +183,9 @@ struct FullType {
     specified_by_url: Option<String>,
     #[serde(default)]
     is_one_of: Option<bool>,
+    /// Shopify's own extension: the access scopes a type needs, in words.
+    #[serde(default)]
+    required_access: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +199,9 @@ struct Field {
     #[serde(default)]
     is_deprecated: bool,
     deprecation_reason: Option<String>,
+    /// As on types: what this one field needs, when it differs from its type.
+    #[serde(default)]
+    required_access: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -234,8 +246,33 @@ struct Directive {
 
 /// Prints an introspection result (`{"data":{"__schema":…}}`) as SDL.
 pub fn introspection_to_sdl(json: &[u8]) -> Result<String, serde_json::Error> {
+    read_introspection(json).map(|(sdl, _)| sdl)
+}
+
+/// The SDL, and the `requiredAccess` texts that name scopes (SDL has no place for them).
+fn read_introspection(json: &[u8]) -> Result<(String, AccessTable), serde_json::Error> {
     let envelope: Envelope = serde_json::from_slice(json)?;
     let schema = envelope.data.schema;
+    let mut access = AccessTable::default();
+    for ty in &schema.types {
+        if let Some(requirement) = ty.required_access.as_deref().and_then(Requirement::parse) {
+            access.types.insert(ty.name.clone(), requirement);
+        }
+        for field in ty.fields.iter().flatten() {
+            if let Some(requirement) = field
+                .required_access
+                .as_deref()
+                .and_then(Requirement::parse)
+            {
+                (access.fields.entry(ty.name.clone()).or_default())
+                    .insert(field.name.clone(), requirement);
+            }
+        }
+    }
+    Ok((write_sdl(&schema), access))
+}
+
+fn write_sdl(schema: &IntrospectedSchema) -> String {
     let mut out = String::with_capacity(4 << 20);
 
     out.push_str("schema {\n  query: ");
@@ -266,7 +303,7 @@ pub fn introspection_to_sdl(json: &[u8]) -> Result<String, serde_json::Error> {
         }
         write_type(&mut out, ty);
     }
-    Ok(out)
+    out
 }
 
 fn write_type(out: &mut String, ty: &FullType) {
@@ -437,6 +474,32 @@ mod tests {
             group.default_value.as_ref().map(|v| v.to_string()),
             Some("false".to_owned())
         );
+    }
+
+    #[test]
+    fn access_rules_come_with_the_schema() {
+        let json = {
+            let mut json = Vec::new();
+            flate2::read::GzDecoder::new(INTROSPECTION_GZ)
+                .read_to_end(&mut json)
+                .expect("gzip");
+            json
+        };
+        let (_, access) = read_introspection(&json).expect("introspection");
+        let order = access.types.get("Order").expect("Order needs a scope");
+        assert_eq!(
+            order.any_of,
+            ["read_orders", "read_marketplace_orders", "read_quick_sale"]
+        );
+        let count = &access.fields["QueryRoot"]["ordersCount"];
+        assert_eq!(
+            count.text,
+            "`read_orders` access scope or `read_marketplace_orders` access scope."
+        );
+        assert_eq!(access.types["InventoryLevel"].any_of, ["read_inventory"]);
+        // Texts naming no scope are not rules.
+        assert!(!access.types.contains_key("BulkOperation"));
+        assert!(!access.types.contains_key("Shop"));
     }
 
     #[test]

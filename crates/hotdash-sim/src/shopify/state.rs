@@ -1,7 +1,8 @@
 //! What one Shopify simulator holds between requests: the world, the configuration, the switches
-//! that can change at run time, the cost bucket, webhook subscriptions and bulk operations.
+//! that can change at run time, the granted access scopes, the cost bucket, webhook
+//! subscriptions, bulk operations and usage statistics.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::ShopifyConfig;
 use super::bucket::{Bucket, Plan, ThrottleStatus};
 use super::bulk::BulkStore;
+use super::scopes::AccessScopes;
+use super::stats::ShopifyStats;
 use super::subscriptions::SubscriptionRegistry;
 use crate::world::SharedWorld;
 
@@ -55,6 +58,9 @@ pub struct ShopifyState {
     pub bucket: Mutex<Bucket>,
     pub subscriptions: SubscriptionRegistry,
     pub bulk: BulkStore,
+    /// Swapped whole, so a request keeps the set it started with.
+    pub access_scopes: Mutex<Arc<AccessScopes>>,
+    pub stats: Mutex<ShopifyStats>,
 }
 
 impl ShopifyState {
@@ -72,5 +78,17 @@ impl ShopifyState {
 
     pub fn throttle_status(&self) -> ThrottleStatus {
         self.bucket().peek(Instant::now())
+    }
+
+    pub fn access_scopes(&self) -> Arc<AccessScopes> {
+        Arc::clone(&self.access_scopes.lock().expect("access scopes lock"))
+    }
+
+    pub fn set_access_scopes(&self, scopes: AccessScopes) {
+        *self.access_scopes.lock().expect("access scopes lock") = Arc::new(scopes);
+    }
+
+    pub fn stats(&self) -> MutexGuard<'_, ShopifyStats> {
+        self.stats.lock().expect("shopify stats lock")
     }
 }

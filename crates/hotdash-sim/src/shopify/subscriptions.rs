@@ -4,6 +4,11 @@
 //! Shopify deletes a subscription made through the Admin API after 8 consecutive failed
 //! deliveries (shopify.md §3.3); app-configured (TOML) ones are never removed that way, so the
 //! registry keeps both kinds and `record_delivery_result` applies the rule.
+//!
+//! The Admin API sees only the shop-specific subscriptions it created: app-specific (TOML)
+//! subscriptions are not listed, counted, found, updated or deleted through it (shopify.md
+//! §3.6), though they are delivered to like any other. The GraphQL side therefore reads
+//! `api_created()` / `get_api_created()`; `list()` and `get()` see both kinds.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -145,13 +150,28 @@ impl SubscriptionRegistry {
         subscription
     }
 
-    /// Every subscription, oldest first.
+    /// Every subscription, oldest first, of both kinds.
     pub fn list(&self) -> Vec<Subscription> {
         self.lock().by_id.values().cloned().collect()
     }
 
     pub fn get(&self, id: u64) -> Option<Subscription> {
         self.lock().by_id.get(&id).cloned()
+    }
+
+    /// The subscriptions the Admin API created, oldest first: what `webhookSubscriptions`
+    /// lists.
+    pub fn api_created(&self) -> Vec<Subscription> {
+        (self.lock().by_id.values())
+            .filter(|s| s.source == SubscriptionSource::AdminApi)
+            .cloned()
+            .collect()
+    }
+
+    /// One subscription, if the Admin API created it.
+    pub fn get_api_created(&self, id: u64) -> Option<Subscription> {
+        self.get(id)
+            .filter(|s| s.source == SubscriptionSource::AdminApi)
     }
 
     /// Subscriptions to `topic`, given as the enum (`ORDERS_CREATE`) or REST (`orders/create`)

@@ -21,6 +21,7 @@ pub(crate) fn extent(scale: Scale) -> (i64, f64) {
         // The real store: about 40 orders a month.
         Scale::Small => (365, 40.0 * 12.0),
         Scale::Medium => (730, 50_000.0),
+        Scale::Bench => (730, 100_000.0),
         Scale::Large => (730, 1_000_000.0),
     }
 }

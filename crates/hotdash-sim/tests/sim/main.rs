@@ -2,6 +2,7 @@
 mod chatwoot;
 mod ga4;
 mod shopify;
+mod shopify_access;
 mod shopify_webhooks;
 mod slack;
 mod suite;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use hotdash_sim::chaos::Faults;
 use hotdash_sim::shopify::schema::{admin_schema, deprecated_fields, parse_document};
 use hotdash_sim::shopify::{
-    self, BulkStatus, Plan, RunningShopify, Settings, ShopifyConfig, ThrottleMode,
+    self, AccessScopes, BulkStatus, Plan, RunningShopify, Settings, ShopifyConfig, ThrottleMode,
 };
 use hotdash_sim::world::model::{Order, decimal, gid};
 use hotdash_sim::world::{Scale, SharedWorld, World, WorldConfig};
@@ -22,10 +22,10 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::datetime;
 
-const NOW: OffsetDateTime = datetime!(2026-06-15 18:30 UTC);
+pub(crate) const NOW: OffsetDateTime = datetime!(2026-06-15 18:30 UTC);
 
 /// One small store for every test (generation is deterministic; tests only read it).
-fn world() -> SharedWorld {
+pub(crate) fn world() -> SharedWorld {
     static WORLD: OnceLock<SharedWorld> = OnceLock::new();
     WORLD
         .get_or_init(|| {
@@ -43,39 +43,39 @@ fn graphql_dir() -> std::path::PathBuf {
 }
 
 /// A document from `tests/graphql/<name>.graphql`.
-fn document(name: &str) -> String {
+pub(crate) fn document(name: &str) -> String {
     let path = graphql_dir().join(format!("{name}.graphql"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-struct Client {
-    http: reqwest::Client,
-    sim: RunningShopify,
+pub(crate) struct Client {
+    pub(crate) http: reqwest::Client,
+    pub(crate) sim: RunningShopify,
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Value,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    fn cost(&self) -> &Value {
+    pub(crate) fn cost(&self) -> &Value {
         &self.body["extensions"]["cost"]
     }
 
-    fn available(&self) -> f64 {
+    pub(crate) fn available(&self) -> f64 {
         self.cost()["throttleStatus"]["currentlyAvailable"]
             .as_f64()
             .expect("currentlyAvailable")
     }
 }
 
-async fn sim(config: ShopifyConfig) -> Client {
+pub(crate) async fn sim(config: ShopifyConfig) -> Client {
     Client {
         http: reqwest::Client::new(),
         sim: shopify::start(world(), config)
@@ -85,7 +85,7 @@ async fn sim(config: ShopifyConfig) -> Client {
 }
 
 impl Client {
-    async fn post(&self, url: &str, token: Option<&str>, body: Value) -> Reply {
+    pub(crate) async fn post(&self, url: &str, token: Option<&str>, body: Value) -> Reply {
         let mut request = self.http.post(url).json(&body);
         if let Some(token) = token {
             request = request.header("X-Shopify-Access-Token", token);
@@ -103,13 +103,18 @@ impl Client {
     }
 
     /// Sends `query` (operation `operation`, if the document has several) with `variables`.
-    async fn query(&self, query: &str, operation: Option<&str>, variables: Value) -> Reply {
+    pub(crate) async fn query(
+        &self,
+        query: &str,
+        operation: Option<&str>,
+        variables: Value,
+    ) -> Reply {
         let body = json!({"query": query, "operationName": operation, "variables": variables});
         self.post(&self.sim.graphql_url(), Some(self.sim.access_token()), body)
             .await
     }
 
-    async fn doc(&self, name: &str, variables: Value) -> Reply {
+    pub(crate) async fn doc(&self, name: &str, variables: Value) -> Reply {
         self.query(&document(name), None, variables).await
     }
 }
@@ -454,7 +459,14 @@ async fn tile_queries_return_the_worlds_records() {
 
 #[tokio::test]
 async fn every_modelled_field_answers_in_the_schemas_shape() {
-    let client = sim(ShopifyConfig::default()).await;
+    // `Order.customer` needs `read_customers`, which HotDash does not ask for.
+    let mut access_scopes = AccessScopes::default();
+    access_scopes.insert("read_customers");
+    let client = sim(ShopifyConfig {
+        access_scopes,
+        ..ShopifyConfig::default()
+    })
+    .await;
     // An order with refunds and fulfilments, so those resolvers run too.
     let order = all_orders_by_updated()
         .into_iter()
@@ -657,14 +669,14 @@ async fn a_burst_is_throttled_and_the_bucket_restores_at_the_plan_rate() {
     assert_eq!(reply.header("retry-after"), Some("11"));
 }
 
-async fn wait_for_bulk(client: &Client, id: &str) -> Value {
+pub(crate) async fn wait_for_bulk(client: &Client, id: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let reply = client.doc("bulk_operation", json!({"id": id})).await;
         let op = reply.body["data"]["bulkOperation"].clone();
         match op["status"].as_str() {
             Some("COMPLETED" | "FAILED" | "CANCELED") => return op,
-            Some("CREATED" | "RUNNING") => {}
+            Some("CREATED" | "RUNNING" | "CANCELING") => {}
             other => panic!("unexpected status {other:?}: {}", reply.body),
         }
         assert!(Instant::now() < deadline, "bulk operation did not finish");
@@ -672,7 +684,7 @@ async fn wait_for_bulk(client: &Client, id: &str) -> Value {
     }
 }
 
-async fn run_bulk(client: &Client, inner: &str) -> Value {
+pub(crate) async fn run_bulk(client: &Client, inner: &str) -> Value {
     let reply = client
         .doc("bulk_run_query", json!({"query": document(inner)}))
         .await;
@@ -778,6 +790,70 @@ async fn bulk_jsonl_grouped_by_parent_id_reproduces_the_worlds_orders() {
         reply.header("x-shopify-api-deprecated-reason"),
         Some("QueryRoot.currentBulkOperation")
     );
+}
+
+/// The JSONL of `bulk_orders` run with `workers` threads over chunks of 37 orders.
+async fn bulk_orders_text(workers: usize) -> String {
+    let client = sim(ShopifyConfig {
+        bulk_chunk: 37,
+        bulk_workers: workers,
+        ..ShopifyConfig::default()
+    })
+    .await;
+    let op = run_bulk(&client, "bulk_orders").await;
+    assert_eq!(op["status"], "COMPLETED", "{op}");
+    let url = op["url"].as_str().expect("url");
+    reqwest::get(url)
+        .await
+        .expect("download")
+        .text()
+        .await
+        .expect("jsonl")
+}
+
+#[tokio::test]
+async fn bulk_output_is_the_same_whether_chunks_run_one_by_one_or_in_parallel() {
+    let one = bulk_orders_text(1).await;
+    let three = bulk_orders_text(3).await;
+    assert_eq!(one.lines().count(), three.lines().count());
+    assert!(one == three, "parallel chunks were written out of order");
+    let orders = world().read().expect("world").order_count() as usize;
+    let roots = one.lines().filter(|l| !l.contains("__parentId")).count();
+    assert_eq!(roots, orders);
+}
+
+#[tokio::test]
+async fn a_canceled_bulk_operation_stops_with_its_workers() {
+    // One order per chunk: hundreds of chunks, so the cancel lands mid-run.
+    let client = sim(ShopifyConfig {
+        bulk_chunk: 1,
+        bulk_workers: 2,
+        ..ShopifyConfig::default()
+    })
+    .await;
+    let mut finished = client.sim.handles.bulk_finished.subscribe();
+    let reply = client
+        .doc("bulk_run_query", json!({"query": document("bulk_orders")}))
+        .await;
+    let id = reply.body["data"]["bulkOperationRunQuery"]["bulkOperation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let canceled = client.doc("bulk_cancel", json!({"id": id})).await;
+    let payload = &canceled.body["data"]["bulkOperationCancel"];
+    assert_eq!(payload["userErrors"], json!([]), "{}", canceled.body);
+    assert_eq!(payload["bulkOperation"]["status"], "CANCELING");
+    let op = wait_for_bulk(&client, &id).await;
+    assert_eq!(op["status"], "CANCELED", "{op}");
+    assert_eq!(op["url"], Value::Null);
+    let event = tokio::time::timeout(Duration::from_secs(5), finished.recv())
+        .await
+        .expect("finish event")
+        .expect("event");
+    assert_eq!(event.status, BulkStatus::Canceled);
+    // Nothing left running: another operation completes normally.
+    let op = run_bulk(&client, "bulk_locations").await;
+    assert_eq!(op["status"], "COMPLETED");
 }
 
 #[tokio::test]
@@ -993,47 +1069,101 @@ async fn faults_answer_in_shopifys_words() {
     );
 }
 
-/// The later benchmark backfills 100k orders in at most 20 s end to end; this measures the
-/// simulator's share on the medium store (about 50k orders). Run by hand:
+/// CPU time this process has used (user + system), from /proc (Linux); 0 elsewhere. Wall
+/// time alone misleads on a shared machine.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Clock ticks are 100 per second on every Linux HotDash runs on.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The bulk-backfill benchmark's share that is the simulator's: HotDash must backfill the
+/// benchmark store (`Scale::Bench`, about 100k orders) in at most 20 s on a 2-core machine,
+/// simulator included, so running the bulk query over every order with its line items and
+/// serving the JSONL must stay a few seconds. Run by hand, in release mode:
 /// `cargo test --release -p hotdash-sim --test sim -- --ignored bulk_backfill --nocapture`.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "performance measurement; meaningful only in release mode"]
-async fn bulk_backfill_of_the_medium_store_is_fast() {
+async fn bulk_backfill_of_the_bench_store_is_fast() {
     let started = Instant::now();
     let world = Arc::new(RwLock::new(World::generate(WorldConfig {
         seed: 7,
-        scale: Scale::Medium,
+        scale: Scale::Bench,
         now: NOW,
     })));
     let generated = started.elapsed();
     let client = Client {
         http: reqwest::Client::new(),
-        sim: shopify::start(world, ShopifyConfig::default())
-            .await
-            .expect("start"),
+        sim: shopify::start(
+            world,
+            ShopifyConfig {
+                // `SIM_BULK_WORKERS=1` measures the one-thread writer for comparison.
+                bulk_workers: std::env::var("SIM_BULK_WORKERS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+                ..ShopifyConfig::default()
+            },
+        )
+        .await
+        .expect("start"),
     };
+    // Completion is read from the finish event, not by polling: a poll is a GraphQL request
+    // whose validation against the 3000-type schema would be measured too.
+    let mut finished = client.sim.handles.bulk_finished.subscribe();
     let started = Instant::now();
-    let op = run_bulk(&client, "bulk_orders").await;
+    let cpu_started = cpu_seconds();
+    let reply = client
+        .doc("bulk_run_query", json!({"query": document("bulk_orders")}))
+        .await;
+    let id = reply.body["data"]["bulkOperationRunQuery"]["bulkOperation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let event = finished.recv().await.expect("finish event");
     let ran = started.elapsed();
+    let cpu = cpu_seconds() - cpu_started;
+    assert_eq!(event.admin_graphql_api_id, id);
+    let op =
+        client.doc("bulk_operation", json!({"id": id})).await.body["data"]["bulkOperation"].clone();
+    assert_eq!(op["status"], "COMPLETED", "{op}");
+    let download_started = Instant::now();
     let body = reqwest::get(op["url"].as_str().expect("url"))
         .await
         .expect("download")
         .bytes()
         .await
         .expect("body");
-    let total = started.elapsed();
-    let roots: u64 = op["rootObjectCount"]
-        .as_str()
-        .expect("count")
-        .parse()
-        .expect("number");
+    let downloaded = download_started.elapsed();
+    let count =
+        |field: &str| -> u64 { op[field].as_str().expect("count").parse().expect("number") };
+    let (roots, objects) = (count("rootObjectCount"), count("objectCount"));
+    let lines = body.iter().filter(|b| **b == b'\n').count() as u64;
     eprintln!(
-        "world {generated:?}; bulk of {roots} orders ({} objects, {} MB) ran in {ran:?}, downloaded by {total:?}",
-        op["objectCount"],
-        body.len() / 1_000_000
+        "bench store generated in {generated:.2?}; bulk of {roots} orders ({objects} objects, {:.1} MB) \
+         ready in {ran:.2?} ({cpu:.2} s of CPU), downloaded in {downloaded:.2?}: {:.2?} in all",
+        body.len() as f64 / 1e6,
+        ran + downloaded
     );
-    assert!(roots > 40_000);
-    // Scaled to 100k orders, the simulator must leave most of the 20 s to the client.
-    let per_100k = total.as_secs_f64() * 100_000.0 / roots as f64;
-    assert!(per_100k < 10.0, "{per_100k:.1} s per 100k orders");
+    assert_eq!(lines, objects);
+    assert!(objects > 2 * roots, "line items are there too");
+    assert!((90_000..=110_000).contains(&roots), "{roots} orders");
+    // Wall time depends on what else the machine runs; CPU time much less so. Eight CPU
+    // seconds is at most four on two free cores.
+    assert!(
+        cpu < 8.0,
+        "the bulk operation took {cpu:.2} s of CPU ({:.2?} of the client's 20 s on this machine now)",
+        ran + downloaded
+    );
 }

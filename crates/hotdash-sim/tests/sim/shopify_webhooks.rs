@@ -1,6 +1,9 @@
 //! The Shopify webhook sender against a real receiver on 127.0.0.1:0: Shopify's headers and
 //! HMAC (checked independently here and by Shopify's own Node library), retries with backoff,
-//! removal of a failing API subscription, and the duplicate, out-of-order and drop faults.
+//! removal of a failing API subscription, the duplicate, out-of-order and drop faults,
+//! subscriptions managed through the Admin API end to end (create, list by `uri`, move to
+//! another address, delete; app-configured ones invisible to it), and a dropped simulator
+//! going quiet.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -645,6 +648,311 @@ async fn finished_bulk_operations_are_announced_in_lowercase() {
                "completed_at": null, "created_at": "2026-11-20T08:04:05-07:00",
                "error_code": "access_denied", "status": "failed", "type": "query"})
     );
+}
+
+/// A running Shopify simulator over the shared small store, retrying at `time_scale`.
+async fn shopify_sim(time_scale: f64) -> hotdash_sim::shopify::RunningShopify {
+    let config = hotdash_sim::shopify::ShopifyConfig {
+        webhooks: SenderConfig {
+            time_scale,
+            ..SenderConfig::new(SECRET)
+        },
+        ..hotdash_sim::shopify::ShopifyConfig::default()
+    };
+    hotdash_sim::shopify::start(crate::shopify::world(), config)
+        .await
+        .expect("start shopify")
+}
+
+/// One GraphQL request from `tests/graphql/<name>.graphql`; the response body.
+async fn graphql(
+    shop: &hotdash_sim::shopify::RunningShopify,
+    name: &str,
+    variables: Value,
+) -> Value {
+    let body = json!({"query": crate::shopify::document(name), "variables": variables});
+    let response = reqwest::Client::new()
+        .post(shop.graphql_url())
+        .header("X-Shopify-Access-Token", shop.access_token())
+        .json(&body)
+        .send()
+        .await
+        .expect("graphql");
+    response.json().await.expect("json")
+}
+
+/// Waits until `receiver` has seen `n` requests (or SETTLE passes).
+async fn wait_for(receiver: &Receiver, n: usize) {
+    let deadline = Instant::now() + SETTLE;
+    while receiver.seen().len() < n && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn api_subscriptions_get_deliveries_at_their_uri_and_follow_an_update() {
+    let (first, first_server) = Receiver::start(&[], 200, Duration::ZERO).await;
+    let (second, second_server) = Receiver::start(&[], 200, Duration::ZERO).await;
+    let shop = shopify_sim(1e-5).await;
+
+    let created = graphql(
+        &shop,
+        "webhook_subscription_create",
+        json!({"topic": "ORDERS_CREATE", "sub": {"uri": hook(&first_server), "format": "JSON"}}),
+    )
+    .await;
+    let created = &created["data"]["webhookSubscriptionCreate"];
+    assert_eq!(created["userErrors"], json!([]), "{created}");
+    let id = created["webhookSubscription"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    // A delivery goes to the address the API was given.
+    assert_eq!(
+        shop.webhooks
+            .send("orders/create", payload::order(&order(5101))),
+        1
+    );
+    assert!(shop.webhooks.settle(SETTLE).await);
+    assert_eq!(first.seen().len(), 1);
+    assert_eq!(first.seen()[0].header("x-shopify-topic"), "orders/create");
+    assert_eq!(first.seen()[0].json()["id"], 5101);
+    assert!(second.seen().is_empty());
+
+    // Finding it by address, as a client checking its subscriptions would.
+    let at = |uri: String| json!({"uri": uri});
+    let listed = graphql(
+        &shop,
+        "webhook_subscriptions_by_uri",
+        at(hook(&first_server)),
+    )
+    .await;
+    assert_eq!(
+        listed["data"]["webhookSubscriptions"]["nodes"],
+        json!([{"id": id, "topic": "ORDERS_CREATE", "uri": hook(&first_server)}]),
+        "{listed}"
+    );
+    let elsewhere = graphql(
+        &shop,
+        "webhook_subscriptions_by_uri",
+        at(hook(&second_server)),
+    )
+    .await;
+    assert_eq!(
+        elsewhere["data"]["webhookSubscriptions"]["nodes"],
+        json!([])
+    );
+
+    // Fixing a wrong address: the next delivery goes to the new one only.
+    let updated = graphql(
+        &shop,
+        "webhook_subscription_update",
+        json!({"id": id, "sub": {"uri": hook(&second_server)}}),
+    )
+    .await;
+    let updated = &updated["data"]["webhookSubscriptionUpdate"];
+    assert_eq!(updated["userErrors"], json!([]), "{updated}");
+    assert_eq!(
+        updated["webhookSubscription"]["uri"],
+        json!(hook(&second_server))
+    );
+    assert_eq!(updated["webhookSubscription"]["topic"], "ORDERS_CREATE");
+    shop.webhooks
+        .send("orders/create", payload::order(&order(5102)));
+    assert!(shop.webhooks.settle(SETTLE).await);
+    assert_eq!(first.seen().len(), 1);
+    assert_eq!(second.seen().len(), 1);
+    assert_eq!(second.seen()[0].json()["id"], 5102);
+    let listed = graphql(
+        &shop,
+        "webhook_subscriptions_by_uri",
+        at(hook(&second_server)),
+    )
+    .await;
+    assert_eq!(
+        listed["data"]["webhookSubscriptions"]["nodes"][0]["id"],
+        json!(id)
+    );
+    assert_eq!(listed["data"]["webhookSubscriptionsCount"]["count"], 1);
+
+    // A second subscription to the topic cannot move onto the first one's address.
+    let other = graphql(
+        &shop,
+        "webhook_subscription_create",
+        json!({"topic": "ORDERS_CREATE", "sub": {"uri": hook(&first_server)}}),
+    )
+    .await;
+    let other_id = other["data"]["webhookSubscriptionCreate"]["webhookSubscription"]["id"].clone();
+    let clash = graphql(
+        &shop,
+        "webhook_subscription_update",
+        json!({"id": other_id, "sub": {"uri": hook(&second_server)}}),
+    )
+    .await;
+    assert_eq!(
+        clash["data"]["webhookSubscriptionUpdate"]["userErrors"][0]["message"],
+        "Address for this topic has already been taken"
+    );
+    // An unknown id is a user error, not a crash.
+    let missing = graphql(
+        &shop,
+        "webhook_subscription_update",
+        json!({"id": "gid://shopify/WebhookSubscription/1", "sub": {"uri": hook(&second_server)}}),
+    )
+    .await;
+    assert_eq!(
+        missing["data"]["webhookSubscriptionUpdate"]["userErrors"][0]["message"],
+        "Webhook subscription does not exist"
+    );
+
+    // Deleted, it gets nothing more.
+    for id in [json!(id), other_id] {
+        let deleted = graphql(&shop, "webhook_subscription_delete", json!({"id": id})).await;
+        assert_eq!(
+            deleted["data"]["webhookSubscriptionDelete"]["userErrors"],
+            json!([])
+        );
+    }
+    assert_eq!(
+        shop.webhooks
+            .send("orders/create", payload::order(&order(5103))),
+        0
+    );
+}
+
+#[tokio::test]
+async fn app_configured_subscriptions_are_delivered_to_but_hidden_from_the_admin_api() {
+    let (receiver, server) = Receiver::start(&[], 200, Duration::ZERO).await;
+    let shop = shopify_sim(1e-5).await;
+    let app = shop
+        .subscriptions()
+        .create_app_subscription(NewSubscription {
+            topic: "ORDERS_CREATE".into(),
+            uri: hook(&server),
+            ..NewSubscription::default()
+        });
+    let app_gid = format!("gid://shopify/WebhookSubscription/{}", app.id);
+
+    // Shopify lists only the shop-specific subscriptions the API made.
+    let listed = graphql(&shop, "webhook_subscriptions_by_uri", json!({"uri": null})).await;
+    assert_eq!(
+        listed["data"]["webhookSubscriptions"]["nodes"],
+        json!([]),
+        "{listed}"
+    );
+    assert_eq!(listed["data"]["webhookSubscriptionsCount"]["count"], 0);
+    let found = graphql(
+        &shop,
+        "node_lookup",
+        json!({"id": app_gid, "ids": [app_gid]}),
+    )
+    .await;
+    assert_eq!(found["data"]["node"], Value::Null);
+    assert_eq!(found["data"]["nodes"], json!([null]));
+    let update = graphql(
+        &shop,
+        "webhook_subscription_update",
+        json!({"id": app_gid, "sub": {"uri": "http://127.0.0.1:9/elsewhere"}}),
+    )
+    .await;
+    assert_eq!(
+        update["data"]["webhookSubscriptionUpdate"]["userErrors"][0]["message"],
+        "Webhook subscription does not exist"
+    );
+    let delete = graphql(&shop, "webhook_subscription_delete", json!({"id": app_gid})).await;
+    assert_eq!(
+        delete["data"]["webhookSubscriptionDelete"]["userErrors"][0]["message"],
+        "Webhook subscription does not exist"
+    );
+    assert_eq!(
+        shop.subscriptions().get(app.id).map(|s| s.uri),
+        Some(hook(&server))
+    );
+
+    // So a client that creates its "missing" subscription gets a second one at the same
+    // address, and each delivers.
+    let created = graphql(
+        &shop,
+        "webhook_subscription_create",
+        json!({"topic": "ORDERS_CREATE", "sub": {"uri": hook(&server)}}),
+    )
+    .await;
+    assert_eq!(
+        created["data"]["webhookSubscriptionCreate"]["userErrors"],
+        json!([])
+    );
+    assert_eq!(
+        shop.webhooks
+            .send("orders/create", payload::order(&order(5104))),
+        2
+    );
+    assert!(shop.webhooks.settle(SETTLE).await);
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 2);
+    assert_ne!(
+        seen[0].header("x-shopify-webhook-id"),
+        seen[1].header("x-shopify-webhook-id")
+    );
+    let listed = graphql(
+        &shop,
+        "webhook_subscriptions_by_uri",
+        json!({"uri": hook(&server)}),
+    )
+    .await;
+    assert_eq!(
+        listed["data"]["webhookSubscriptions"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_simulator_stops_its_webhook_workers_and_retries() {
+    // One receiver always fails (retries at 112, 224, 448, 896 ms...), one is slow (deliveries
+    // queue behind each other in its worker).
+    let (failing, failing_server) = Receiver::start(&[], 500, Duration::ZERO).await;
+    let (slow, slow_server) = Receiver::start(&[], 200, Duration::from_millis(300)).await;
+    let shop = shopify_sim(2e-3).await;
+    let subscribe = |topic: &str, server: &RunningServer| NewSubscription {
+        topic: topic.into(),
+        uri: hook(server),
+        ..NewSubscription::default()
+    };
+    shop.subscriptions()
+        .create_app_subscription(subscribe("ORDERS_UPDATED", &failing_server));
+    shop.subscriptions()
+        .create_app_subscription(subscribe("ORDERS_CREATE", &slow_server));
+    let sender = shop.webhooks.clone();
+    sender.send("orders/updated", payload::order(&order(5201)));
+    for id in 5202..5207 {
+        sender.send("orders/create", payload::order(&order(id)));
+    }
+    wait_for(&failing, 1).await;
+    wait_for(&slow, 1).await;
+
+    drop(shop);
+    let (failed_at_drop, slow_at_drop) = (failing.seen().len(), slow.seen().len());
+    assert_eq!((failed_at_drop, slow_at_drop), (1, 1));
+    // Long enough for three retries and three more queued deliveries, had they lived on.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        failing.seen().len(),
+        failed_at_drop,
+        "a retry went out after the drop"
+    );
+    assert_eq!(
+        slow.seen().len(),
+        slow_at_drop,
+        "a queued delivery went out after the drop"
+    );
+    assert!(sender.is_shut_down());
+    assert_eq!(
+        sender.send("orders/create", payload::order(&order(5207))),
+        0
+    );
+    assert!(sender.settle(Duration::from_millis(10)).await);
 }
 
 mod official_client {

@@ -48,6 +48,9 @@ pub(super) struct Plan {
     /// Response key of the top-level connection.
     root_key: String,
     node: Shape,
+    /// The top-level connection alone (same arguments, nothing selected below it): what the
+    /// parallel writer's pager runs to find where chunks start.
+    pub pager_query: String,
 }
 
 /// Checks Shopify's bulk query rules and works out the output shape.
@@ -81,9 +84,21 @@ pub(super) fn plan(document: &Valid<ExecutableDocument>) -> Result<Plan, BulkUse
             "Invalid bulk query: Bulk queries cannot contain more than {MAX_CONNECTIONS} connections."
         )));
     }
+    let arguments: Vec<String> = (connection_field.arguments.iter())
+        .map(|argument| format!("{}: {}", argument.name, argument.value))
+        .collect();
+    let arguments = match arguments.is_empty() {
+        true => String::new(),
+        false => format!("({})", arguments.join(", ")),
+    };
     Ok(Plan {
         root_key: connection_field.response_key().to_string(),
         node,
+        pager_query: format!(
+            "{{ {}: {}{arguments} {{ __typename }} }}",
+            connection_field.response_key(),
+            connection_field.name
+        ),
     })
 }
 
@@ -190,32 +205,33 @@ fn selects_plain_id(planner: &Planner<'_>, set: &SelectionSet) -> bool {
     fields.iter().any(|f| f.name == "id" && f.alias.is_none())
 }
 
-pub(super) struct Lines {
-    pub roots: Vec<JsonMap>,
-    pub descendants: Vec<JsonMap>,
+/// What one chunk wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Written {
+    pub roots: u64,
+    pub objects: u64,
 }
 
-/// Flattens one chunk's response into JSONL objects: top-level nodes first, then every nested
-/// node (each after its own parent) with `__parentId`.
-pub(super) fn lines(mut data: JsonMap, plan: &Plan) -> Lines {
-    let mut out = Lines {
-        roots: Vec::new(),
-        descendants: Vec::new(),
-    };
+/// Writes one chunk's response as JSONL to `out`: top-level nodes first, then every nested
+/// node (each after its own parent) with `__parentId`. Serialises straight from the response
+/// tree, without building the lines as maps first (per-object allocations dominate a large
+/// bulk operation).
+pub(super) fn write_lines(mut data: JsonMap, plan: &Plan, out: &mut Vec<u8>) -> Written {
+    let mut written = Written::default();
     let Some(JsonValue::Object(connection)) = data.remove(plan.root_key.as_str()) else {
-        return out;
+        return written;
     };
-    for node in connection_nodes(connection) {
-        let mut children = Vec::new();
-        let line = split_node(node, &plan.node, &mut children);
-        out.roots.push(line);
-        out.descendants.extend(children);
+    let mut descendants = Vec::new();
+    for node in connection_nodes(&connection) {
+        write_node(node, &plan.node, None, out, &mut descendants, &mut written);
+        written.roots += 1;
     }
-    out
+    out.extend_from_slice(&descendants);
+    written
 }
 
 /// The nodes of a connection object, from `nodes` or `edges { node }`.
-fn connection_nodes(connection: JsonMap) -> Vec<JsonMap> {
+fn connection_nodes(connection: &JsonMap) -> Vec<&JsonMap> {
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
     for (key, value) in connection {
@@ -223,12 +239,11 @@ fn connection_nodes(connection: JsonMap) -> Vec<JsonMap> {
             continue;
         };
         match key.as_str() {
-            "nodes" => nodes = items,
+            "nodes" => nodes = items.iter().collect(),
             "edges" => {
-                edges = items
-                    .into_iter()
+                edges = (items.iter())
                     .filter_map(|edge| match edge {
-                        JsonValue::Object(mut edge) => edge.remove("node"),
+                        JsonValue::Object(edge) => edge.get("node"),
                         _ => None,
                     })
                     .collect();
@@ -237,8 +252,7 @@ fn connection_nodes(connection: JsonMap) -> Vec<JsonMap> {
         }
     }
     let chosen = if nodes.is_empty() { edges } else { nodes };
-    chosen
-        .into_iter()
+    (chosen.into_iter())
         .filter_map(|node| match node {
             JsonValue::Object(node) => Some(node),
             _ => None,
@@ -246,55 +260,103 @@ fn connection_nodes(connection: JsonMap) -> Vec<JsonMap> {
         .collect()
 }
 
-/// Removes the nested connections from `node` (keeping key order), appending their nodes to
-/// `children` as lines pointing at `node`'s id.
-fn split_node(node: JsonMap, shape: &Shape, children: &mut Vec<JsonMap>) -> JsonMap {
-    let id = node.get("id").cloned().unwrap_or(JsonValue::Null);
-    strip(node, shape, &id, children)
+/// One node as a line (`parent`: the `__parentId` to add), its nested connections' nodes
+/// going to `children` as lines of their own, each followed by its own children.
+fn write_node(
+    node: &JsonMap,
+    shape: &Shape,
+    parent: Option<&JsonValue>,
+    out: &mut Vec<u8>,
+    children: &mut Vec<u8>,
+    written: &mut Written,
+) {
+    let id = node.get("id").unwrap_or(&JsonValue::Null);
+    out.push(b'{');
+    let mut first = true;
+    write_object_fields(node, shape, id, out, children, written, &mut first);
+    if let Some(parent) = parent {
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#""__parentId":"#);
+        write_json(out, parent);
+    }
+    out.extend_from_slice(b"}\n");
+    written.objects += 1;
 }
 
-fn strip(
-    object: JsonMap,
+/// The fields of `object` minus its nested connections, whose nodes are written to
+/// `children` pointing at `parent_id`.
+fn write_object_fields(
+    object: &JsonMap,
     shape: &Shape,
     parent_id: &JsonValue,
-    children: &mut Vec<JsonMap>,
-) -> JsonMap {
-    if shape.children.is_empty() {
-        return object;
-    }
-    let mut kept = JsonMap::new();
+    out: &mut Vec<u8>,
+    children: &mut Vec<u8>,
+    written: &mut Written,
+    first: &mut bool,
+) {
     for (key, value) in object {
-        match shape
-            .children
-            .iter()
-            .find(|(k, _)| k.as_str() == key.as_str())
-        {
-            Some((_, Child::Connection(child_shape))) => {
+        let child = (shape.children.iter()).find(|(k, _)| k.as_str() == key.as_str());
+        match (child, value) {
+            (Some((_, Child::Connection(child_shape))), value) => {
                 if let JsonValue::Object(connection) = value {
-                    for child in connection_nodes(connection) {
-                        let mut grandchildren = Vec::new();
-                        let mut line = split_node(child, child_shape, &mut grandchildren);
-                        line.insert("__parentId", parent_id.clone());
-                        children.push(line);
-                        children.extend(grandchildren);
+                    // A child's own children follow it; only children that can have some need
+                    // a buffer for them (the usual line item has none).
+                    let mut grandchildren = Vec::new();
+                    for node in connection_nodes(connection) {
+                        write_node(
+                            node,
+                            child_shape,
+                            Some(parent_id),
+                            children,
+                            &mut grandchildren,
+                            written,
+                        );
+                        children.append(&mut grandchildren);
                     }
                 }
             }
-            Some((_, Child::Object(child_shape))) => {
-                let value = match value {
-                    JsonValue::Object(inner) => {
-                        JsonValue::Object(strip(inner, child_shape, parent_id, children))
-                    }
-                    other => other,
-                };
-                kept.insert(key, value);
+            (Some((_, Child::Object(child_shape))), JsonValue::Object(inner)) => {
+                separate(out, first);
+                write_key(out, key.as_str());
+                out.push(b'{');
+                let mut inner_first = true;
+                write_object_fields(
+                    inner,
+                    child_shape,
+                    parent_id,
+                    out,
+                    children,
+                    written,
+                    &mut inner_first,
+                );
+                out.push(b'}');
             }
-            None => {
-                kept.insert(key, value);
+            _ => {
+                separate(out, first);
+                write_key(out, key.as_str());
+                write_json(out, value);
             }
         }
     }
-    kept
+}
+
+fn separate(out: &mut Vec<u8>, first: &mut bool) {
+    if !*first {
+        out.push(b',');
+    }
+    *first = false;
+}
+
+fn write_key(out: &mut Vec<u8>, key: &str) {
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, key);
+    out.push(b':');
+}
+
+fn write_json(out: &mut Vec<u8>, value: &JsonValue) {
+    let _ = serde_json::to_writer(&mut *out, value);
 }
 
 #[cfg(test)]
@@ -329,29 +391,74 @@ mod tests {
 
     #[test]
     fn nested_nodes_become_lines_with_parent_ids() {
-        let plan =
-            check("{ orders { nodes { id name lineItems { nodes { id sku } } } } }").expect("plan");
+        let plan = check(
+            "{ orders { nodes { id name totalPriceSet { shopMoney { amount } } lineItems { nodes { id sku } } } } }",
+        )
+        .expect("plan");
         let data: JsonMap = serde_json::from_value(serde_json::json!({
             "orders": {"nodes": [
-                {"id": "gid://shopify/Order/1", "name": "#1001", "lineItems": {"nodes": [{"id": "L1", "sku": "A"}, {"id": "L2", "sku": "B"}]}},
-                {"id": "gid://shopify/Order/2", "name": "#1002", "lineItems": {"nodes": [{"id": "L3", "sku": "C"}]}},
+                {"id": "gid://shopify/Order/1", "name": "#1001", "totalPriceSet": {"shopMoney": {"amount": "1.00"}},
+                 "lineItems": {"nodes": [{"id": "L1", "sku": "A"}, {"id": "L2", "sku": "B"}]}},
+                {"id": "gid://shopify/Order/2", "name": "#1002", "totalPriceSet": {"shopMoney": {"amount": "2.00"}},
+                 "lineItems": {"nodes": [{"id": "L3", "sku": "C"}]}},
             ]}
         }))
         .expect("data");
-        let out = lines(data, &plan);
-        let text = |m: &JsonMap| serde_json::to_string(m).expect("json");
+        let mut out = Vec::new();
+        let written = write_lines(data, &plan, &mut out);
         assert_eq!(
-            text(&out.roots[0]),
-            r##"{"id":"gid://shopify/Order/1","name":"#1001"}"##
+            written,
+            Written {
+                roots: 2,
+                objects: 5
+            }
         );
-        assert_eq!(out.descendants.len(), 3);
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
-            text(&out.descendants[0]),
-            r#"{"id":"L1","sku":"A","__parentId":"gid://shopify/Order/1"}"#
+            lines,
+            [
+                r##"{"id":"gid://shopify/Order/1","name":"#1001","totalPriceSet":{"shopMoney":{"amount":"1.00"}}}"##,
+                r##"{"id":"gid://shopify/Order/2","name":"#1002","totalPriceSet":{"shopMoney":{"amount":"2.00"}}}"##,
+                r#"{"id":"L1","sku":"A","__parentId":"gid://shopify/Order/1"}"#,
+                r#"{"id":"L2","sku":"B","__parentId":"gid://shopify/Order/1"}"#,
+                r#"{"id":"L3","sku":"C","__parentId":"gid://shopify/Order/2"}"#,
+            ]
         );
+        for line in lines {
+            serde_json::from_str::<serde_json::Value>(line).expect("each line is JSON");
+        }
+    }
+
+    #[test]
+    fn the_pager_query_keeps_the_top_level_arguments() {
+        let plan = check(
+            r#"{ recent: orders(query: "created_at:>='2026-01-01'", sortKey: CREATED_AT) { edges { node { id } } } }"#,
+        )
+        .expect("plan");
         assert_eq!(
-            out.descendants[2].get("__parentId"),
-            Some(&JsonValue::from("gid://shopify/Order/2"))
+            plan.pager_query,
+            r#"{ recent: orders(query: "created_at:>='2026-01-01'", sortKey: CREATED_AT) { __typename } }"#
+        );
+        parse_document(&plan.pager_query).expect("a valid query");
+    }
+
+    #[test]
+    fn grandchildren_follow_their_parent_line() {
+        let plan =
+            check("{ products { nodes { id variants { nodes { id inventoryItem { id } } } } } }")
+                .expect("plan");
+        let data: JsonMap = serde_json::from_value(serde_json::json!({
+            "products": {"edges": [], "nodes": [
+                {"id": "P1", "variants": {"nodes": [{"id": "V1", "inventoryItem": {"id": "I1"}}]}},
+            ]}
+        }))
+        .expect("data");
+        let mut out = Vec::new();
+        write_lines(data, &plan, &mut out);
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            "{\"id\":\"P1\"}\n{\"id\":\"V1\",\"inventoryItem\":{\"id\":\"I1\"},\"__parentId\":\"P1\"}\n"
         );
     }
 }

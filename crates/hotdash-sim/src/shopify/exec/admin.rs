@@ -1,4 +1,5 @@
-//! App-level objects and the mutations HotDash uses: webhook subscriptions
+//! App-level objects and the mutations HotDash uses: the app's installation and its granted
+//! access scopes (`currentAppInstallation`), webhook subscriptions
 //! (`webhookSubscriptionCreate/Update/Delete`) and bulk operations (`bulkOperationRunQuery`,
 //! `bulkOperationCancel`), with their payloads and `userErrors`.
 
@@ -13,8 +14,52 @@ use super::{
 use crate::shopify::bulk::{self, BulkOperation, BulkStatus, BulkUserError};
 use crate::shopify::pagination::{Key, paginate};
 use crate::shopify::search::{FieldValue, SearchQuery, Searchable};
-use crate::shopify::subscriptions::{NewSubscription, Subscription, SubscriptionUpdate};
+use crate::shopify::subscriptions::{
+    NewSubscription, Subscription, SubscriptionSource, SubscriptionUpdate,
+};
 use crate::world::model::gid;
+
+/// Numeric part of the app installation's GID (one app on one shop).
+pub const APP_INSTALLATION_ID: u64 = 3_141_592_001;
+
+/// `currentAppInstallation`: the app on this shop and the scopes it holds.
+pub struct AppInstallationObj<'c> {
+    pub cx: &'c Cx<'c>,
+}
+
+impl ObjectValue for AppInstallationObj<'_> {
+    fn type_name(&self) -> &str {
+        "AppInstallation"
+    }
+
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Resolved<'a> {
+        match info.field_name() {
+            "id" => id_leaf("AppInstallation", APP_INSTALLATION_ID),
+            // The scopes of this request: what it was checked against.
+            "accessScopes" => Ok(ResolvedValue::list(
+                (self.cx.scopes.handles())
+                    .map(|handle| ResolvedValue::object(AccessScopeObj(handle))),
+            )),
+            _ => fallback(info),
+        }
+    }
+}
+
+/// `AccessScope { handle description }`; descriptions are not simulated (empty).
+struct AccessScopeObj<'a>(&'a str);
+
+impl ObjectValue for AccessScopeObj<'_> {
+    fn type_name(&self) -> &str {
+        "AccessScope"
+    }
+
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Resolved<'a> {
+        match info.field_name() {
+            "handle" => leaf(self.0),
+            _ => fallback(info),
+        }
+    }
+}
 
 /// Stable versions the simulator admits to (`publicApiVersions`); it serves the pinned one.
 pub const API_VERSIONS: &[&str] = &["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"];
@@ -117,7 +162,7 @@ pub fn webhook_subscriptions<'c>(
     let items = cx
         .state
         .subscriptions
-        .list()
+        .api_created()
         .into_iter()
         .filter(|s| topics.as_ref().is_none_or(|t| t.contains(&s.topic)))
         .filter(|s| uri.is_none_or(|u| s.uri == u))
@@ -250,12 +295,8 @@ impl ObjectValue for MutationRoot<'_> {
                         "Address is invalid",
                     )),
                     Some(uri) => {
-                        let taken = cx
-                            .state
-                            .subscriptions
-                            .for_topic(&topic)
-                            .iter()
-                            .any(|s| &s.uri == uri);
+                        let taken = (cx.state.subscriptions.for_topic(&topic).iter())
+                            .any(|s| s.source == SubscriptionSource::AdminApi && &s.uri == uri);
                         if taken {
                             errors.push(user_error(
                                 &["webhookSubscription", "uri"],
@@ -287,7 +328,9 @@ impl ObjectValue for MutationRoot<'_> {
             }
             "webhookSubscriptionUpdate" => {
                 let input = input_object(info, "webhookSubscription");
-                let id = gid_arg(info, "id", "WebhookSubscription");
+                // App-configured subscriptions do not exist for the Admin API.
+                let id = gid_arg(info, "id", "WebhookSubscription")
+                    .filter(|id| cx.state.subscriptions.get_api_created(*id).is_some());
                 let uri = input_str(&input, "uri").or_else(|| input_str(&input, "callbackUrl"));
                 let mut errors = Vec::new();
                 if uri.as_deref().is_some_and(|u| !is_http_url(u)) {
@@ -295,6 +338,23 @@ impl ObjectValue for MutationRoot<'_> {
                         &["webhookSubscription", "uri"],
                         "Address is invalid",
                     ));
+                }
+                // Moving to an address another subscription of the topic already has is the
+                // same conflict as creating it twice.
+                let current = id.and_then(|id| cx.state.subscriptions.get(id));
+                if let (Some(current), Some(uri)) = (&current, &uri) {
+                    let taken =
+                        (cx.state.subscriptions.for_topic(&current.topic).iter()).any(|s| {
+                            s.id != current.id
+                                && s.source == SubscriptionSource::AdminApi
+                                && &s.uri == uri
+                        });
+                    if taken {
+                        errors.push(user_error(
+                            &["webhookSubscription", "uri"],
+                            "Address for this topic has already been taken",
+                        ));
+                    }
                 }
                 let subscription = match (errors.is_empty(), id) {
                     (true, Some(id)) => {
@@ -331,7 +391,8 @@ impl ObjectValue for MutationRoot<'_> {
                 })
             }
             "webhookSubscriptionDelete" => {
-                let id = gid_arg(info, "id", "WebhookSubscription");
+                let id = gid_arg(info, "id", "WebhookSubscription")
+                    .filter(|id| cx.state.subscriptions.get_api_created(*id).is_some());
                 let deleted = id.filter(|id| cx.state.subscriptions.delete(*id));
                 let errors = match deleted {
                     Some(_) => Vec::new(),

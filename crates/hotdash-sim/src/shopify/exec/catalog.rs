@@ -420,7 +420,7 @@ impl ObjectValue for InventoryItemObj<'_> {
             "updatedAt" => time_leaf(item.updated_at),
             "unitCost" => object(MoneyV2 {
                 cents: item.unit_cost_cents,
-                currency: world.shop().currency_code.clone(),
+                currency: &world.shop().currency_code,
             }),
             "variant" => match world.variant(item.variant_id) {
                 Some((product, variant)) => object(VariantObj {

@@ -11,7 +11,6 @@ use super::{
     Connection, Cx, Resolved, fallback, id_leaf, leaf, list, null, object, opt_time_leaf,
     time_leaf, u64_leaf,
 };
-use crate::shopify::pagination::{Key, paginate};
 use crate::shopify::search::{FieldValue, Searchable};
 use crate::world::model::{Fulfillment, FulfillmentOrder, FulfillmentOrderStatus, Order};
 
@@ -59,7 +58,7 @@ impl ObjectValue for FulfillmentOrderObj<'_> {
                 let items = (0..fo.line_items.len())
                     .map(|line| {
                         (
-                            Key::id(fo.line_items[line].id),
+                            fo.line_items[line].id,
                             FulfillmentOrderLineItemObj {
                                 cx: self.cx,
                                 order: Rc::clone(&self.order),
@@ -70,7 +69,7 @@ impl ObjectValue for FulfillmentOrderObj<'_> {
                     })
                     .collect();
                 let args = self.cx.page_args(info, false)?;
-                object(Connection::new(info, paginate(items, &args)))
+                object(Connection::by_id(info, &args, items))
             }
             _ => fallback(info),
         }

@@ -39,12 +39,12 @@ impl<'c> OrderObj<'c> {
         }
     }
 
-    fn bag(&self, cents: i64) -> MoneyBag {
+    fn bag(&self, cents: i64) -> MoneyBag<'_> {
         money(&self.order, cents)
     }
 }
 
-fn money(order: &Order, cents: i64) -> MoneyBag {
+fn money(order: &Order, cents: i64) -> MoneyBag<'_> {
     MoneyBag::new(
         cents,
         &order.currency_code,
@@ -153,7 +153,7 @@ impl ObjectValue for OrderObj<'_> {
                 let items = (0..o.line_items.len())
                     .map(|index| {
                         (
-                            Key::id(o.line_items[index].id),
+                            o.line_items[index].id,
                             LineItemObj {
                                 cx: self.cx,
                                 order: Rc::clone(&self.order),
@@ -163,13 +163,13 @@ impl ObjectValue for OrderObj<'_> {
                     })
                     .collect();
                 let args = self.cx.page_args(info, false)?;
-                object(Connection::new(info, paginate(items, &args)))
+                object(Connection::by_id(info, &args, items))
             }
             "fulfillmentOrders" => {
                 let items = (0..o.fulfillment_orders.len())
                     .map(|index| {
                         (
-                            Key::id(o.fulfillment_orders[index].id),
+                            o.fulfillment_orders[index].id,
                             FulfillmentOrderObj {
                                 cx: self.cx,
                                 order: Rc::clone(&self.order),
@@ -179,7 +179,7 @@ impl ObjectValue for OrderObj<'_> {
                     })
                     .collect();
                 let args = self.cx.page_args(info, false)?;
-                object(Connection::new(info, paginate(items, &args)))
+                object(Connection::by_id(info, &args, items))
             }
             "fulfillments" => {
                 let first = info
@@ -294,7 +294,8 @@ pub fn order_key(order: &Order, sort_key: &str) -> Key {
 
 /// One page of `orders`. Sorting by update or creation time streams from the world's indexes
 /// (bounded by the query's time range), so a page of the large store stays cheap; other sorts
-/// and backward paging read the whole range, keeping only keys.
+/// and backward paging read the whole range, keeping only keys. Orders outside the app's
+/// 60-day window (no `read_all_orders`) are not there at all.
 pub fn order_page(
     cx: &Cx<'_>,
     args: &PageArgs,
@@ -312,6 +313,8 @@ pub fn order_page(
     } else {
         "created_at"
     });
+    let from = cx.order_floor(from);
+    let wanted = |o: &Order| cx.order_visible(o) && query.matches(o);
     let source = |after: Option<(OffsetDateTime, u64)>| {
         if by_updated {
             world.orders_by_updated_at(after, from, to)
@@ -333,7 +336,7 @@ pub fn order_page(
         let limit = args.first.unwrap_or(usize::MAX);
         let mut items = Vec::new();
         let mut has_next = false;
-        for order in source(after).filter(|o| query.matches(o)) {
+        for order in source(after).filter(|o| wanted(o)) {
             if items.len() == limit {
                 has_next = true;
                 break;
@@ -351,10 +354,10 @@ pub fn order_page(
     let all = if streams {
         source(None)
     } else {
-        world.orders_by_created_at(None, None, None)
+        world.orders_by_created_at(None, cx.order_cutoff, None)
     };
     let keys: Vec<(Key, u64)> = all
-        .filter(|o| query.matches(o))
+        .filter(|o| wanted(o))
         .map(|o| (order_key(&o, sort_key), o.id))
         .collect();
     let page = paginate(keys, args);
@@ -365,6 +368,25 @@ pub fn order_page(
         has_next: page.has_next,
         has_previous: page.has_previous,
     })
+}
+
+/// `ordersCount(query:, limit:)` over the orders the app may see.
+pub fn order_count(cx: &Cx<'_>, query: &SearchQuery, limit: Option<i64>) -> u64 {
+    let world = cx.world;
+    if query.is_empty() {
+        // Creation times are indexed: no order needs generating.
+        return match cx.order_cutoff {
+            None => world.order_count(),
+            Some(cutoff) => world.count_orders_created(Some(cutoff), None),
+        };
+    }
+    let (from, to) = query.time_bounds("updated_at");
+    let limit = limit.map_or(usize::MAX, |l| l.max(0) as usize + 1);
+    world
+        .orders_by_updated_at(None, cx.order_floor(from), to)
+        .filter(|o| cx.order_visible(o) && query.matches(o))
+        .take(limit)
+        .count() as u64
 }
 
 pub struct LineItemObj<'c> {
@@ -387,14 +409,15 @@ impl ObjectValue for LineItemObj<'_> {
     fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Resolved<'a> {
         let o = &*self.order;
         let l = self.line();
-        let current = l.quantity - refunded_quantity(o, l.id);
-        let unfulfilled: i64 = o
-            .fulfillment_orders
-            .iter()
-            .flat_map(|fo| &fo.line_items)
-            .filter(|fl| fl.line_item_id == l.id)
-            .map(|fl| fl.remaining_quantity)
-            .sum();
+        // Computed only for the fields that need them: most reads ask for none.
+        let current = || l.quantity - refunded_quantity(o, l.id);
+        let unfulfilled = || -> i64 {
+            (o.fulfillment_orders.iter())
+                .flat_map(|fo| &fo.line_items)
+                .filter(|fl| fl.line_item_id == l.id)
+                .map(|fl| fl.remaining_quantity)
+                .sum()
+        };
         let original_total = l.unit_price_cents * l.quantity;
         let discounted_total = original_total - l.total_discount_cents;
         match info.field_name() {
@@ -404,9 +427,9 @@ impl ObjectValue for LineItemObj<'_> {
             "variantTitle" => leaf(l.variant_title.as_str()),
             "name" => leaf(line_name(l)),
             "quantity" => leaf(l.quantity),
-            "currentQuantity" | "refundableQuantity" => leaf(current),
-            "unfulfilledQuantity" | "fulfillableQuantity" => leaf(unfulfilled),
-            "nonFulfillableQuantity" => leaf(l.quantity - current),
+            "currentQuantity" | "refundableQuantity" => leaf(current()),
+            "unfulfilledQuantity" | "fulfillableQuantity" => leaf(unfulfilled()),
+            "nonFulfillableQuantity" => leaf(l.quantity - current()),
             "originalUnitPriceSet" => object(money(o, l.unit_price_cents)),
             "originalUnitPrice" => leaf(decimal(l.unit_price_cents)),
             "discountedUnitPriceSet" | "discountedUnitPriceAfterAllDiscountsSet" => {
@@ -478,7 +501,7 @@ impl ObjectValue for RefundObj<'_> {
             "totalRefundedSet" => object(money(o, r.total_cents)),
             "totalRefunded" => object(super::MoneyV2 {
                 cents: r.total_cents,
-                currency: o.currency_code.clone(),
+                currency: &o.currency_code,
             }),
             "order" => object(OrderObj {
                 cx: self.cx,

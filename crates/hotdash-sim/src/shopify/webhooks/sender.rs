@@ -6,6 +6,10 @@
 //! Each subscription has one worker task, so its first attempts go out in event order, as the
 //! receiver would see them from Shopify on a good day; a failed delivery's retries run in their
 //! own task and do not hold up later events.
+//!
+//! Every task the sender starts (followers, workers, retries) stops at `shutdown()`, which
+//! `RunningShopify` calls when dropped: the tasks hold the sender's state alive, so without it
+//! a stopped simulator would go on delivering queued events and retries until the runtime ended.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -15,6 +19,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::deliver::{self, API_VERSION, CONNECT_TIMEOUT, TIMEOUT};
 use super::faults::{Dice, Roll, WebhookFaults};
@@ -97,6 +102,24 @@ struct Shared {
     workers: Mutex<HashMap<String, mpsc::UnboundedSender<Delivery>>>,
     /// Deliveries queued, held back or waiting for a retry.
     pending: watch::Sender<usize>,
+    /// Cancelled by `shutdown`: every task the sender started ends.
+    stop: CancellationToken,
+}
+
+impl Shared {
+    /// Runs `task` on the sender's runtime until it ends or the sender shuts down.
+    fn spawn(
+        &self,
+        task: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> JoinHandle<()> {
+        let stop = self.stop.clone();
+        self.runtime.spawn(async move {
+            tokio::select! {
+                () = stop.cancelled() => {}
+                () = task => {}
+            }
+        })
+    }
 }
 
 /// The handle to a running sender; cheap to clone.
@@ -120,6 +143,7 @@ impl WebhookSender {
                 dice: Mutex::new(dice),
                 workers: Mutex::default(),
                 pending: watch::Sender::new(0),
+                stop: CancellationToken::new(),
             }),
         }
     }
@@ -136,7 +160,7 @@ impl WebhookSender {
         mut changes: broadcast::Receiver<Change>,
     ) -> JoinHandle<()> {
         let sender = self.clone();
-        self.shared.runtime.spawn(async move {
+        self.shared.spawn(async move {
             let mut topics = ChangeTopics::default();
             loop {
                 let change = match changes.recv().await {
@@ -163,7 +187,7 @@ impl WebhookSender {
     /// finished (`ShopifyHandles::bulk_finished`), until the channel closes.
     pub fn follow_bulk(&self, mut finished: broadcast::Receiver<BulkFinished>) -> JoinHandle<()> {
         let sender = self.clone();
-        self.shared.runtime.spawn(async move {
+        self.shared.spawn(async move {
             loop {
                 let f = match finished.recv().await {
                     Ok(f) => f,
@@ -192,8 +216,11 @@ impl WebhookSender {
         self.send_event(WebhookEvent::new(topic, payload))
     }
 
-    /// [`Self::send`] for a prepared event.
+    /// [`Self::send`] for a prepared event. Nothing is sent once the sender has shut down.
     pub fn send_event(&self, event: WebhookEvent) -> usize {
+        if self.is_shut_down() {
+            return 0;
+        }
         let config = &self.shared.config;
         let targets = self.shared.subscribers.for_topic(&event.topic);
         // One event id for the event, one webhook id per subscription (shopify.md §3.4).
@@ -245,6 +272,20 @@ impl WebhookSender {
         self.shared.dice.lock().expect("dice lock").faults = faults;
     }
 
+    /// Stops every task this sender started: followers, per-subscription workers (with what
+    /// they had queued) and pending retries, including a POST in flight. Later `send`s do
+    /// nothing. Idempotent; `RunningShopify` calls it when dropped.
+    pub fn shutdown(&self) {
+        self.shared.stop.cancel();
+        self.shared.workers.lock().expect("workers lock").clear();
+        // What was pending will never finish now; `settle` should not wait for it.
+        self.shared.pending.send_replace(0);
+    }
+
+    pub fn is_shut_down(&self) -> bool {
+        self.shared.stop.is_cancelled()
+    }
+
     /// Waits until nothing is queued, held back or waiting for a retry; false if `limit` ran
     /// out first.
     pub async fn settle(&self, limit: Duration) -> bool {
@@ -261,7 +302,7 @@ impl WebhookSender {
         }
         let (queue, deliveries) = mpsc::unbounded_channel();
         let shared = Arc::clone(&self.shared);
-        self.shared.runtime.spawn(run_worker(shared, deliveries));
+        self.shared.spawn(run_worker(shared, deliveries));
         workers.insert(id.to_owned(), queue.clone());
         queue
     }
@@ -309,9 +350,9 @@ async fn first_attempt(shared: &Arc<Shared>, delivery: Delivery, held_back: bool
         shared.finish();
         return;
     }
-    let shared = Arc::clone(shared);
-    let runtime = shared.runtime.clone();
-    runtime.spawn(async move {
+    let retrying = Arc::clone(shared);
+    shared.spawn(async move {
+        let shared = retrying;
         for retry in 1..=RETRIES {
             tokio::time::sleep(shared.config.scaled(retry_delay(retry))).await;
             let (ok, subscribed) = shared.attempt(&delivery, retry + 1, false, held_back).await;
