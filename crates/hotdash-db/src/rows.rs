@@ -97,6 +97,18 @@ pub enum Effect {
     Conversation(ConversationRow),
     Message(MessageRow),
     GoldReply(GoldReplyRow),
+    /// The shop's own record (sync only).
+    Shop(ShopRow),
+    Location(LocationRow),
+    Refund(RefundRow),
+    Csat(CsatRow),
+    /// One Chatwoot report figure for one day.
+    DailyMetric(DailyMetricRow),
+    /// One GA4 report day: its rows replace whatever the store held for that day.
+    Ga4Day {
+        day: Ga4DayRow,
+        rows: Vec<Ga4TrafficRow>,
+    },
 }
 
 /// How a processed event ended: with effects applied, or with nothing to do for its topic.
@@ -158,6 +170,15 @@ pub struct OrderRow {
     pub updated_at: i64,
     pub cancelled_at: Option<i64>,
     pub closed_at: Option<i64>,
+    pub processed_at: Option<i64>,
+    /// The currency the customer paid in, with the order total in it.
+    pub presentment_currency: Option<String>,
+    pub total_price_presentment: Option<String>,
+    /// Totals after edits and refunds, in shop money.
+    pub current_total_price: Option<String>,
+    pub total_refunded: Option<String>,
+    pub total_tax: Option<String>,
+    pub total_shipping: Option<String>,
     #[sqlx(skip)]
     pub line_items: Vec<LineItemRow>,
 }
@@ -171,6 +192,8 @@ pub struct LineItemRow {
     pub price: String,
     pub product_gid: Option<String>,
     pub variant_gid: Option<String>,
+    /// Unit price in presentment money.
+    pub price_presentment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -195,6 +218,8 @@ pub struct VariantRow {
     pub price: Option<String>,
     pub inventory_item_gid: Option<String>,
     pub updated_at: i64,
+    /// The inventory item's unit cost (what the shop paid), when known.
+    pub unit_cost: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -203,6 +228,10 @@ pub struct InventoryLevelRow {
     pub location_gid: String,
     pub available: i64,
     pub updated_at: i64,
+    /// Further quantities the API reports (webhooks carry only `available`).
+    pub on_hand: Option<i64>,
+    pub committed: Option<i64>,
+    pub incoming: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -211,6 +240,8 @@ pub struct FulfillmentOrderRow {
     pub order_gid: Option<String>,
     pub status: String,
     pub updated_at: i64,
+    pub assigned_location_gid: Option<String>,
+    pub created_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -222,6 +253,7 @@ pub struct FulfillmentRow {
     pub tracking_company: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub tracking_number: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -395,4 +427,223 @@ impl<'r> sqlx::Decode<'r, sqlx::Any> for IntBool {
     fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
         <i64 as sqlx::Decode<'r, sqlx::Any>>::decode(value).map(IntBool)
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ShopRow {
+    pub gid: String,
+    pub name: String,
+    pub myshopify_domain: String,
+    pub currency: String,
+    pub iana_timezone: Option<String>,
+    pub plan: Option<String>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct LocationRow {
+    pub gid: String,
+    pub name: String,
+    #[sqlx(try_from = "IntBool")]
+    pub is_active: bool,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct RefundRow {
+    pub gid: String,
+    pub order_gid: String,
+    pub created_at: i64,
+    /// Refunded amount in shop money.
+    pub total: String,
+    pub total_presentment: Option<String>,
+}
+
+/// One Chatwoot CSAT survey response.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct CsatRow {
+    pub account_id: i64,
+    pub id: i64,
+    pub conversation_id: i64,
+    /// 1 to 5.
+    pub rating: i64,
+    pub feedback: Option<String>,
+    pub assigned_agent_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One figure from Chatwoot's reports API for one account day (`metric` is the API's name:
+/// `avg_first_response_time`, `avg_resolution_time`, `conversations_count`, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct DailyMetricRow {
+    pub account_id: i64,
+    pub metric: String,
+    /// Start of the day, unix ms, as the API reports it.
+    pub day: i64,
+    pub value: f64,
+    pub fetched_at: i64,
+}
+
+/// What GA4 said about one report day as a whole.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Ga4DayRow {
+    pub property_id: String,
+    /// `YYYYMMDD`, the property's own calendar day.
+    pub date: String,
+    /// `metadata.subjectToThresholding`: GA withheld rows to protect privacy.
+    #[sqlx(try_from = "IntBool")]
+    pub thresholded: bool,
+    /// `metadata.samplingMetadatas` was present: figures are estimates.
+    #[sqlx(try_from = "IntBool")]
+    pub sampled: bool,
+    pub row_count: i64,
+    pub currency: Option<String>,
+    pub fetched_at: i64,
+}
+
+/// One GA4 row: a day x channel group x landing page.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Ga4TrafficRow {
+    pub property_id: String,
+    pub date: String,
+    pub channel_group: String,
+    pub landing_page: String,
+    pub sessions: i64,
+    pub total_users: i64,
+    pub key_events: f64,
+    pub purchase_revenue: f64,
+}
+
+/// Where one connector stream stands: `page_cursor` while a pass is under way (resume there
+/// after a crash), `resume` once a pass has finished (the next incremental pass starts there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SyncCursorRow {
+    pub connector: String,
+    pub stream: String,
+    pub page_cursor: Option<String>,
+    pub resume: Option<String>,
+    /// Whether the pass under way is a full one (`--full` or a first backfill).
+    #[sqlx(try_from = "IntBool")]
+    pub full_pass: bool,
+    pub updated_at: i64,
+}
+
+/// What a page commit does to the stream's cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CursorUpdate {
+    /// The pass goes on from `page_cursor`.
+    Continue { page_cursor: String, full_pass: bool },
+    /// The pass is over; the next one starts from `resume`.
+    Finish { resume: Option<String> },
+}
+
+/// One stream's pass, as the health view and `hotdash sync` report it.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SyncRunRow {
+    pub id: i64,
+    pub connector: String,
+    pub stream: String,
+    #[sqlx(try_from = "IntBool")]
+    pub full_pass: bool,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    /// `running`, `ok` or `failed`.
+    pub status: String,
+    pub items: i64,
+    pub pages: i64,
+    pub retries: i64,
+    pub rate_wait_ms: i64,
+    pub error: Option<String>,
+}
+
+/// Something a connector learned that an operator should see: a deprecated field, an API
+/// version fall-forward, a missing scope, a truncated history. One row per (connector, kind,
+/// subject); repeats bump `last_seen_at` and `count`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct FindingRow {
+    pub connector: String,
+    pub kind: String,
+    pub subject: String,
+    pub message: String,
+    pub first_seen_at: i64,
+    pub last_seen_at: i64,
+    pub count: i64,
+}
+
+/// Rows a reconcile pass looks at: a table with an `updated_at` watermark and a
+/// `webhook_updated_at` column that webhook effects set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReconcileTable {
+    Orders,
+    Products,
+    InventoryLevels,
+    FulfillmentOrders,
+    Conversations,
+}
+
+impl ReconcileTable {
+    pub const ALL: [Self; 5] = [
+        Self::Orders,
+        Self::Products,
+        Self::InventoryLevels,
+        Self::FulfillmentOrders,
+        Self::Conversations,
+    ];
+
+    /// The webhook topic whose deliveries would have carried these changes.
+    pub fn topic(self) -> &'static str {
+        match self {
+            Self::Orders => "orders/updated",
+            Self::Products => "products/update",
+            Self::InventoryLevels => "inventory_levels/update",
+            Self::FulfillmentOrders => "fulfillment_orders/updated",
+            Self::Conversations => "conversation_updated",
+        }
+    }
+
+    /// The webhook source of that topic.
+    pub fn source(self) -> &'static str {
+        match self {
+            Self::Conversations => "chatwoot",
+            _ => "shopify",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Orders => "orders",
+            Self::Products => "products",
+            Self::InventoryLevels => "inventory_levels",
+            Self::FulfillmentOrders => "fulfillment_orders",
+            Self::Conversations => "conversations",
+        }
+    }
+}
+
+/// The result of comparing one table's changes in a window with what webhooks delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ReconcilePassRow {
+    pub id: i64,
+    pub connector: String,
+    pub table_name: String,
+    pub window_from: i64,
+    pub window_to: i64,
+    /// Changes the API showed in the window.
+    pub changes: i64,
+    /// Of those, changes no webhook delivered: the lost-webhook count.
+    pub missed: i64,
+    pub ran_at: i64,
+}
+
+/// How a sync run ended, written by `Store::finish_sync_run`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncRunEnd {
+    /// `ok` or `failed`, or `parked` (stopped to wait for a quota reset; resumes next pass).
+    pub status: String,
+    pub items: i64,
+    pub pages: i64,
+    pub retries: i64,
+    pub rate_wait_ms: i64,
+    pub error: Option<String>,
 }

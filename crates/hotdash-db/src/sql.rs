@@ -13,6 +13,8 @@ mod filter;
 mod ingest;
 mod jobs;
 mod read;
+mod sync;
+mod upsert;
 
 pub use read::gold_reply_resource_key;
 
@@ -25,7 +27,10 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Connection, Executor};
 
-use crate::rows::{ConversationRow, FulfillmentOrderRow, FulfillmentRow, MessageRow};
+use crate::rows::{
+    ConversationRow, CursorUpdate, Effect, FindingRow, FulfillmentOrderRow, FulfillmentRow,
+    MessageRow, ReconcilePassRow, ReconcileTable, SyncCursorRow, SyncRunEnd, SyncRunRow,
+};
 use crate::{
     Backend, ClaimedJob, Completion, DbError, DbResult, FailureOutcome, GoldReplyRow,
     IngestOutcome, InventoryLevelRow, JobSpec, NewRejection, NewWebhookEvent, OrderRow, ProductRow,
@@ -360,6 +365,78 @@ impl Store for SqlStore {
     ) -> DbResult<bool> {
         self.read_gold_reply_conflicts(conversation_id, delivery_id)
             .await
+    }
+
+    async fn sync_cursor(&self, connector: &str, stream: &str) -> DbResult<Option<SyncCursorRow>> {
+        self.read_sync_cursor(connector, stream).await
+    }
+
+    async fn commit_sync_page(
+        &self,
+        connector: &str,
+        stream: &str,
+        effects: &[Effect],
+        cursor: &CursorUpdate,
+        now: i64,
+    ) -> DbResult<()> {
+        self.write_sync_page(connector, stream, effects, cursor, now)
+            .await
+    }
+
+    async fn start_sync_run(
+        &self,
+        connector: &str,
+        stream: &str,
+        full: bool,
+        now: i64,
+    ) -> DbResult<i64> {
+        self.insert_sync_run(connector, stream, full, now).await
+    }
+
+    async fn finish_sync_run(&self, id: i64, end: &SyncRunEnd, now: i64) -> DbResult<()> {
+        self.update_sync_run(id, end, now).await
+    }
+
+    async fn sync_runs(&self, connector: Option<&str>, limit: i64) -> DbResult<Vec<SyncRunRow>> {
+        self.read_sync_runs(connector, limit).await
+    }
+
+    async fn record_finding(
+        &self,
+        connector: &str,
+        kind: &str,
+        subject: &str,
+        message: &str,
+        now: i64,
+    ) -> DbResult<()> {
+        self.upsert_finding(connector, kind, subject, message, now)
+            .await
+    }
+
+    async fn findings(&self, connector: Option<&str>) -> DbResult<Vec<FindingRow>> {
+        self.read_findings(connector).await
+    }
+
+    async fn reconcile(
+        &self,
+        connector: &str,
+        table: ReconcileTable,
+        grace_ms: i64,
+        now: i64,
+    ) -> DbResult<ReconcilePassRow> {
+        self.run_reconcile(connector, table, grace_ms, now).await
+    }
+
+    async fn reconcile_passes(
+        &self,
+        connector: Option<&str>,
+        limit: i64,
+    ) -> DbResult<Vec<ReconcilePassRow>> {
+        self.read_reconcile_passes(connector, limit).await
+    }
+
+    async fn dump_table(&self, table: &str) -> DbResult<Vec<String>> {
+        self.read_table_dump(table).await
     }
 }
 

@@ -2,7 +2,10 @@
 
 use async_trait::async_trait;
 
-use crate::rows::{ConversationRow, FulfillmentOrderRow, FulfillmentRow, MessageRow};
+use crate::rows::{
+    ConversationRow, CursorUpdate, Effect, FindingRow, FulfillmentOrderRow, FulfillmentRow,
+    MessageRow, ReconcilePassRow, ReconcileTable, SyncCursorRow, SyncRunEnd, SyncRunRow,
+};
 use crate::{
     Backend, ClaimedJob, Completion, DbResult, FailureOutcome, GoldReplyRow, IngestOutcome,
     InventoryLevelRow, JobSpec, NewRejection, NewWebhookEvent, OrderRow, ProductRow, QueueStats,
@@ -90,4 +93,63 @@ pub trait Store: Send + Sync + 'static {
     /// `conversation_id` (stored or still being processed; dead letters do not count).
     async fn gold_reply_conflicts(&self, conversation_id: i64, delivery_id: &str)
     -> DbResult<bool>;
+
+    // ---- sync ----
+
+    /// Where a connector stream stands, if it ever ran.
+    async fn sync_cursor(&self, connector: &str, stream: &str) -> DbResult<Option<SyncCursorRow>>;
+
+    /// Applies a sync page's effects (as the API's state: it wins over any older webhook
+    /// version) and moves the stream's cursor, in one durable transaction.
+    async fn commit_sync_page(
+        &self,
+        connector: &str,
+        stream: &str,
+        effects: &[Effect],
+        cursor: &CursorUpdate,
+        now: i64,
+    ) -> DbResult<()>;
+
+    /// Records the start of a stream's pass; returns the run id.
+    async fn start_sync_run(
+        &self,
+        connector: &str,
+        stream: &str,
+        full: bool,
+        now: i64,
+    ) -> DbResult<i64>;
+    async fn finish_sync_run(&self, id: i64, end: &SyncRunEnd, now: i64) -> DbResult<()>;
+    /// Newest first.
+    async fn sync_runs(&self, connector: Option<&str>, limit: i64) -> DbResult<Vec<SyncRunRow>>;
+
+    /// Records (or refreshes) a connector finding for the health view.
+    async fn record_finding(
+        &self,
+        connector: &str,
+        kind: &str,
+        subject: &str,
+        message: &str,
+        now: i64,
+    ) -> DbResult<()>;
+    async fn findings(&self, connector: Option<&str>) -> DbResult<Vec<FindingRow>>;
+
+    /// One reconcile pass over `table`: counts the changes since the previous pass that no
+    /// webhook delivered, stores a synthetic event for each, and records the pass.
+    async fn reconcile(
+        &self,
+        connector: &str,
+        table: ReconcileTable,
+        grace_ms: i64,
+        now: i64,
+    ) -> DbResult<ReconcilePassRow>;
+    /// Newest first.
+    async fn reconcile_passes(
+        &self,
+        connector: Option<&str>,
+        limit: i64,
+    ) -> DbResult<Vec<ReconcilePassRow>>;
+
+    /// Every row of a synced table as `|`-joined text (NULL as `~`, bookkeeping columns left
+    /// out), sorted: for parity checks against a vendor's ground truth. Unknown table: NotFound.
+    async fn dump_table(&self, table: &str) -> DbResult<Vec<String>>;
 }

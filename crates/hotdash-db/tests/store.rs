@@ -46,6 +46,13 @@ fn order(gid: &str, updated_at: i64, status: &str) -> OrderRow {
         updated_at,
         cancelled_at: None,
         closed_at: None,
+        processed_at: Some(1_000),
+        presentment_currency: Some("CAD".into()),
+        total_price_presentment: Some("175.43".into()),
+        current_total_price: Some("129.95".into()),
+        total_refunded: Some("0.00".into()),
+        total_tax: Some("0.00".into()),
+        total_shipping: Some("0.00".into()),
         line_items: vec![LineItemRow {
             gid: format!("{gid}-li-1"),
             sku: Some("HRA-FIT-AN6".into()),
@@ -54,6 +61,7 @@ fn order(gid: &str, updated_at: i64, status: &str) -> OrderRow {
             price: "12.99".into(),
             product_gid: None,
             variant_gid: None,
+            price_presentment: Some("17.54".into()),
         }],
     }
 }
@@ -555,6 +563,9 @@ async fn stale_updates_never_overwrite_newer_state() {
             location_gid: "gid://shopify/Location/1".into(),
             available,
             updated_at,
+            on_hand: None,
+            committed: None,
+            incoming: None,
         })
     };
     apply(store.as_ref(), vec![level(5, 200), level(9, 100)], 4).await;
@@ -608,6 +619,7 @@ async fn stale_updates_never_overwrite_newer_state() {
                 price: Some("4.99".into()),
                 inventory_item_gid: None,
                 updated_at,
+                unit_cost: Some("2.10".into()),
             }],
         })
     };

@@ -25,6 +25,9 @@ pub struct Config {
     pub log: LogConfig,
     pub webhooks: WebhooksConfig,
     pub jobs: JobsConfig,
+    pub sync: SyncConfig,
+    /// `[connectors.<id>]` tables: one per vendor account to sync (`type = "shopify"`, ...).
+    pub connectors: std::collections::BTreeMap<String, crate::connectors::ConnectorConfig>,
 }
 
 impl Default for Config {
@@ -36,6 +39,8 @@ impl Default for Config {
             log: LogConfig::default(),
             webhooks: WebhooksConfig::default(),
             jobs: JobsConfig::default(),
+            sync: SyncConfig::default(),
+            connectors: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -212,6 +217,29 @@ impl Default for JobsConfig {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    /// Whether `hotdash serve` runs every connector on its `sync_interval_secs` schedule.
+    pub in_serve: bool,
+    /// A reconcile window ends this long before the newest change, so webhooks still in
+    /// flight are not counted as lost.
+    pub reconcile_grace_secs: u64,
+    /// Longest Retry-After or quota reset a pass waits for; beyond it the stream is parked
+    /// until the next pass.
+    pub max_rate_wait_secs: u64,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            in_serve: true,
+            reconcile_grace_secs: 30,
+            max_rate_wait_secs: 300,
+        }
+    }
+}
+
 /// A configuration that could not be loaded. The message names the key and its variable.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -311,6 +339,21 @@ impl Config {
                     "each must be `whsec_` followed by base64",
                 );
             }
+        }
+        for id in self.connectors.keys() {
+            let valid = id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid {
+                return fail(
+                    &format!("connectors.{id}"),
+                    "connector ids are lowercase snake_case (`shopify_main`)",
+                );
+            }
+        }
+        if let Err(e) = crate::connectors::build_all(&self.connectors) {
+            return fail(&e.key, &e.message);
         }
         if self.webhooks.gold_replies.bearer_token.is_some()
             == self.webhooks.gold_replies.signing_secrets.is_empty()

@@ -9,10 +9,12 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod connectors;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod serve;
+pub mod sync;
 pub mod telemetry;
 pub mod webhooks;
 

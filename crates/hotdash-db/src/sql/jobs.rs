@@ -133,10 +133,8 @@ impl SqlStore {
                 lost.push(c.job.id);
                 continue;
             }
-            for effect in &c.effects {
-                self.apply_effect(&mut tx, effect, c.webhook_event_id, now)
-                    .await?;
-            }
+            self.apply_effects(&mut tx, &c.effects, c.webhook_event_id, now)
+                .await?;
             sqlx::query("DELETE FROM jobs WHERE id = $1")
                 .bind(c.job.id)
                 .execute(&mut *tx)

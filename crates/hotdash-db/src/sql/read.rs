@@ -92,8 +92,9 @@ impl SqlStore {
     pub(super) async fn read_order(&self, gid: &str) -> DbResult<Option<OrderRow>> {
         let Some(mut order) = sqlx::query_as::<Any, OrderRow>(
             "SELECT gid, legacy_id, name, financial_status, fulfillment_status, currency, total_price, \
-             subtotal_price, total_discounts, created_at, updated_at, cancelled_at, closed_at \
-             FROM shopify_orders WHERE gid = $1",
+             subtotal_price, total_discounts, created_at, updated_at, cancelled_at, closed_at, processed_at, \
+             presentment_currency, total_price_presentment, current_total_price, total_refunded, \
+             total_tax, total_shipping FROM shopify_orders WHERE gid = $1",
         )
         .bind(gid)
         .fetch_optional(&self.read)
@@ -102,7 +103,7 @@ impl SqlStore {
             return Ok(None);
         };
         order.line_items = sqlx::query_as::<Any, LineItemRow>(
-            "SELECT gid, sku, title, quantity, price, product_gid, variant_gid \
+            "SELECT gid, sku, title, quantity, price, product_gid, variant_gid, price_presentment \
              FROM shopify_order_line_items WHERE order_gid = $1 ORDER BY gid",
         )
         .bind(gid)
@@ -123,7 +124,7 @@ impl SqlStore {
             return Ok(None);
         };
         product.variants = sqlx::query_as::<Any, VariantRow>(
-            "SELECT gid, sku, title, price, inventory_item_gid, updated_at FROM shopify_variants \
+            "SELECT gid, sku, title, price, inventory_item_gid, updated_at, unit_cost FROM shopify_variants \
              WHERE product_gid = $1 ORDER BY gid",
         )
         .bind(gid)
@@ -138,7 +139,8 @@ impl SqlStore {
         location_gid: &str,
     ) -> DbResult<Option<InventoryLevelRow>> {
         Ok(sqlx::query_as::<Any, InventoryLevelRow>(
-            "SELECT inventory_item_gid, location_gid, available, updated_at FROM shopify_inventory_levels \
+            "SELECT inventory_item_gid, location_gid, available, updated_at, on_hand, committed, incoming \
+             FROM shopify_inventory_levels \
              WHERE inventory_item_gid = $1 AND location_gid = $2",
         )
         .bind(item_gid)
@@ -152,7 +154,8 @@ impl SqlStore {
         gid: &str,
     ) -> DbResult<Option<FulfillmentOrderRow>> {
         Ok(sqlx::query_as::<Any, FulfillmentOrderRow>(
-            "SELECT gid, order_gid, status, updated_at FROM shopify_fulfillment_orders WHERE gid = $1",
+            "SELECT gid, order_gid, status, updated_at, assigned_location_gid, created_at \
+             FROM shopify_fulfillment_orders WHERE gid = $1",
         )
         .bind(gid)
         .fetch_optional(&self.read)
@@ -161,8 +164,8 @@ impl SqlStore {
 
     pub(super) async fn read_fulfillment(&self, gid: &str) -> DbResult<Option<FulfillmentRow>> {
         Ok(sqlx::query_as::<Any, FulfillmentRow>(
-            "SELECT gid, order_gid, status, shipment_status, tracking_company, created_at, updated_at \
-             FROM shopify_fulfillments WHERE gid = $1",
+            "SELECT gid, order_gid, status, shipment_status, tracking_company, created_at, updated_at, \
+             tracking_number FROM shopify_fulfillments WHERE gid = $1",
         )
         .bind(gid)
         .fetch_optional(&self.read)

@@ -12,8 +12,12 @@ pub const PREFIX: &str = "HOTDASH_";
 const NOT_CONFIG: [&str; 3] = ["HOTDASH_CONFIG", "HOTDASH_TEST_", "HOTDASH_PG_"];
 
 /// Keys whose values are taken verbatim (see module docs).
-const VERBATIM_KEYS: [&str; 6] = [
+const VERBATIM_KEYS: [&str; 10] = [
     "secret",
+    "access_token",
+    "api_access_token",
+    "credentials_json",
+    "property_id",
     "secrets",
     "bearer_token",
     "signing_secrets",

@@ -13,6 +13,8 @@ mod crash;
 mod secrets;
 /// The vendor simulators' deliveries, accepted and processed end to end.
 mod simulators;
+mod sync_chatwoot;
+mod sync_ga4;
 /// Valid deliveries from each source: stored, acknowledged, processed once; duplicates counted.
 mod webhooks_accept;
 /// Retries, dead letters and replay through the real job runner.

@@ -52,7 +52,7 @@ async fn a_shopify_order_is_stored_before_the_ack_and_processed_once() {
             order.total_price.as_str(),
             order.line_items.len()
         ),
-        (Some("paid"), "129.95", 2)
+        (Some("PAID"), "129.95", 2)
     );
     let event = app.store.webhook_event(id).await.unwrap().event;
     assert_eq!((event.status.as_str(), event.attempts), ("processed", 1));
@@ -276,7 +276,7 @@ async fn an_older_delivery_arriving_late_does_not_overwrite_newer_state() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(order.financial_status.as_deref(), Some("refunded"));
+    assert_eq!(order.financial_status.as_deref(), Some("REFUNDED"));
     app.shutdown().await;
 }
 

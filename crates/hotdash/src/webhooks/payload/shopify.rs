@@ -139,6 +139,27 @@ fn updated_at(object: &Value, cx: &PayloadContext) -> Result<i64, PayloadError> 
     Ok(time_ms(object, "updated_at")?.unwrap_or_else(|| cx.event_time()))
 }
 
+/// A REST status (`partially_refunded`) as the Admin GraphQL enum spells it
+/// (`PARTIALLY_REFUNDED`), so webhook and API rows agree.
+fn graphql_enum(rest: &str) -> String {
+    rest.to_ascii_uppercase()
+}
+
+/// REST `fulfillment_status` (null, `partial`, `fulfilled`, `restocked`) as GraphQL's
+/// `displayFulfillmentStatus`.
+fn display_fulfillment_status(rest: Option<&str>) -> String {
+    match rest {
+        None => "UNFULFILLED".to_owned(),
+        Some("partial") => "PARTIALLY_FULFILLED".to_owned(),
+        Some(other) => graphql_enum(other),
+    }
+}
+
+/// `object[set][money].amount`, e.g. `total_price_set.presentment_money.amount`.
+fn money_set(object: &Value, set: &str, money: &str) -> Option<String> {
+    decimal(object.get(set)?.get(money)?, "amount")
+}
+
 fn created_at(object: &Value) -> Result<i64, PayloadError> {
     required(time_ms(object, "created_at")?, "created_at")
 }
@@ -149,8 +170,10 @@ fn order(o: &Value, cx: &PayloadContext) -> Result<OrderRow, PayloadError> {
         gid: gid(o, "Order", legacy_id),
         legacy_id,
         name: required(text(o, "name"), "name")?,
-        financial_status: text(o, "financial_status"),
-        fulfillment_status: text(o, "fulfillment_status"),
+        financial_status: text(o, "financial_status").map(|s| graphql_enum(&s)),
+        fulfillment_status: Some(display_fulfillment_status(
+            text(o, "fulfillment_status").as_deref(),
+        )),
         currency: required(text(o, "currency"), "currency")?,
         total_price: required(decimal(o, "total_price"), "total_price")?,
         subtotal_price: decimal(o, "subtotal_price"),
@@ -159,6 +182,13 @@ fn order(o: &Value, cx: &PayloadContext) -> Result<OrderRow, PayloadError> {
         updated_at: updated_at(o, cx)?,
         cancelled_at: time_ms(o, "cancelled_at")?,
         closed_at: time_ms(o, "closed_at")?,
+        processed_at: time_ms(o, "processed_at")?,
+        presentment_currency: text(o, "presentment_currency"),
+        total_price_presentment: money_set(o, "total_price_set", "presentment_money"),
+        current_total_price: decimal(o, "current_total_price"),
+        total_refunded: None,
+        total_tax: decimal(o, "total_tax"),
+        total_shipping: money_set(o, "total_shipping_price_set", "shop_money"),
         line_items: each(o, "line_items")
             .map(line_item)
             .collect::<Result<_, _>>()?,
@@ -179,6 +209,7 @@ fn line_item(li: &Value) -> Result<LineItemRow, PayloadError> {
         price: required(decimal(li, "price"), "line_items.price")?,
         product_gid: int(li, "product_id").map(|id| format!("gid://shopify/Product/{id}")),
         variant_gid: int(li, "variant_id").map(|id| format!("gid://shopify/ProductVariant/{id}")),
+        price_presentment: money_set(li, "price_set", "presentment_money"),
     })
 }
 
@@ -196,13 +227,14 @@ fn product(p: &Value, cx: &PayloadContext) -> Result<ProductRow, PayloadError> {
             inventory_item_gid: item.map(|i| format!("gid://shopify/InventoryItem/{i}")),
             // A variant without its own time changed no later than the product did.
             updated_at: time_ms(v, "updated_at")?.unwrap_or(updated_at),
+            unit_cost: None,
         })
     });
     Ok(ProductRow {
         gid: gid(p, "Product", id),
         title: required(text(p, "title"), "title")?,
         handle: text(p, "handle"),
-        status: text(p, "status"),
+        status: text(p, "status").map(|s| graphql_enum(&s)),
         vendor: text(p, "vendor"),
         product_type: text(p, "product_type"),
         created_at: created_at(p)?,
@@ -227,6 +259,9 @@ fn inventory_level(
         location_gid: format!("gid://shopify/Location/{location}"),
         available,
         updated_at: updated_at(l, cx)?,
+        on_hand: None,
+        committed: None,
+        incoming: None,
     }))
 }
 
@@ -238,11 +273,12 @@ fn fulfillment(f: &Value, cx: &PayloadContext) -> Result<FulfillmentRow, Payload
             "gid://shopify/Order/{}",
             required(int(f, "order_id"), "order_id")?
         ),
-        status: text(f, "status"),
-        shipment_status: text(f, "shipment_status"),
+        status: text(f, "status").map(|s| graphql_enum(&s)),
+        shipment_status: text(f, "shipment_status").map(|s| graphql_enum(&s)),
         tracking_company: text(f, "tracking_company"),
         created_at: created_at(f)?,
         updated_at: updated_at(f, cx)?,
+        tracking_number: text(f, "tracking_number"),
     })
 }
 
@@ -266,9 +302,11 @@ fn fulfillment_orders(body: &Value, cx: &PayloadContext) -> Result<Vec<Effect>, 
             Ok(Effect::FulfillmentOrder(FulfillmentOrderRow {
                 gid: required(gid, "fulfillment_order.id")?,
                 order_gid: value_gid(order, "Order"),
-                status: required(text(fo, "status"), "fulfillment_order.status")?,
+                status: graphql_enum(&required(text(fo, "status"), "fulfillment_order.status")?),
                 // These payloads carry no `updated_at`: the trigger (else receipt) time orders them.
                 updated_at: cx.event_time(),
+                assigned_location_gid: None,
+                created_at: None,
             }))
         })
         .collect::<Result<Vec<_>, PayloadError>>()?;
