@@ -90,7 +90,10 @@ pub enum FailureOutcome {
 pub enum Effect {
     Order(OrderRow),
     Product(ProductRow),
-    ProductDeleted { gid: String, deleted_at: i64 },
+    ProductDeleted {
+        gid: String,
+        deleted_at: i64,
+    },
     InventoryLevel(InventoryLevelRow),
     FulfillmentOrder(FulfillmentOrderRow),
     Fulfillment(FulfillmentRow),
@@ -533,7 +536,10 @@ pub struct SyncCursorRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CursorUpdate {
     /// The pass goes on from `page_cursor`.
-    Continue { page_cursor: String, full_pass: bool },
+    Continue {
+        page_cursor: String,
+        full_pass: bool,
+    },
     /// The pass is over; the next one starts from `resume`.
     Finish { resume: Option<String> },
 }

@@ -13,8 +13,8 @@ pub mod schedule;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rand::SeedableRng;
 use hotdash_db::{CursorUpdate, ReconcileTable, Store, SyncRunEnd};
+use rand::SeedableRng;
 use tokio_util::sync::CancellationToken;
 
 use crate::connectors::{

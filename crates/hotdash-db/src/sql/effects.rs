@@ -74,7 +74,13 @@ const LINE_ITEMS: Spec = Spec {
 
 const REFUNDS: Spec = Spec {
     table: "shopify_refunds",
-    columns: &["gid", "order_gid", "created_at", "total", "total_presentment"],
+    columns: &[
+        "gid",
+        "order_gid",
+        "created_at",
+        "total",
+        "total_presentment",
+    ],
     key_len: 1,
     watermark: false,
     webhook_column: false,

@@ -17,67 +17,216 @@ const DUMPABLE: &[(&str, &[&str], &str)] = &[
     (
         "shopify_orders",
         &[
-            "gid", "legacy_id", "name", "financial_status", "fulfillment_status", "currency",
-            "total_price", "subtotal_price", "total_discounts", "created_at", "updated_at",
-            "cancelled_at", "closed_at", "processed_at", "presentment_currency",
-            "total_price_presentment", "current_total_price", "total_refunded", "total_tax",
+            "gid",
+            "legacy_id",
+            "name",
+            "financial_status",
+            "fulfillment_status",
+            "currency",
+            "total_price",
+            "subtotal_price",
+            "total_discounts",
+            "created_at",
+            "updated_at",
+            "cancelled_at",
+            "closed_at",
+            "processed_at",
+            "presentment_currency",
+            "total_price_presentment",
+            "current_total_price",
+            "total_refunded",
+            "total_tax",
             "total_shipping",
         ],
         "gid",
     ),
     (
         "shopify_order_line_items",
-        &["gid", "order_gid", "sku", "title", "quantity", "price", "product_gid", "variant_gid", "price_presentment"],
+        &[
+            "gid",
+            "order_gid",
+            "sku",
+            "title",
+            "quantity",
+            "price",
+            "product_gid",
+            "variant_gid",
+            "price_presentment",
+        ],
         "gid",
     ),
-    ("shopify_refunds", &["gid", "order_gid", "created_at", "total", "total_presentment"], "gid"),
+    (
+        "shopify_refunds",
+        &[
+            "gid",
+            "order_gid",
+            "created_at",
+            "total",
+            "total_presentment",
+        ],
+        "gid",
+    ),
     (
         "shopify_products",
-        &["gid", "title", "handle", "status", "vendor", "product_type", "created_at", "updated_at", "deleted_at"],
+        &[
+            "gid",
+            "title",
+            "handle",
+            "status",
+            "vendor",
+            "product_type",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+        ],
         "gid",
     ),
     (
         "shopify_variants",
-        &["gid", "product_gid", "sku", "title", "price", "inventory_item_gid", "updated_at", "unit_cost"],
+        &[
+            "gid",
+            "product_gid",
+            "sku",
+            "title",
+            "price",
+            "inventory_item_gid",
+            "updated_at",
+            "unit_cost",
+        ],
         "gid",
     ),
     (
         "shopify_inventory_levels",
-        &["inventory_item_gid", "location_gid", "available", "updated_at", "on_hand", "committed", "incoming"],
+        &[
+            "inventory_item_gid",
+            "location_gid",
+            "available",
+            "updated_at",
+            "on_hand",
+            "committed",
+            "incoming",
+        ],
         "inventory_item_gid, location_gid",
     ),
     (
         "shopify_fulfillment_orders",
-        &["gid", "order_gid", "status", "updated_at", "assigned_location_gid", "created_at"],
+        &[
+            "gid",
+            "order_gid",
+            "status",
+            "updated_at",
+            "assigned_location_gid",
+            "created_at",
+        ],
         "gid",
     ),
     (
         "shopify_fulfillments",
-        &["gid", "order_gid", "status", "shipment_status", "tracking_company", "created_at", "updated_at", "tracking_number"],
+        &[
+            "gid",
+            "order_gid",
+            "status",
+            "shipment_status",
+            "tracking_company",
+            "created_at",
+            "updated_at",
+            "tracking_number",
+        ],
         "gid",
     ),
-    ("shopify_shop", &["gid", "name", "myshopify_domain", "currency", "iana_timezone", "plan", "updated_at"], "gid"),
-    ("shopify_locations", &["gid", "name", "is_active", "updated_at"], "gid"),
+    (
+        "shopify_shop",
+        &[
+            "gid",
+            "name",
+            "myshopify_domain",
+            "currency",
+            "iana_timezone",
+            "plan",
+            "updated_at",
+        ],
+        "gid",
+    ),
+    (
+        "shopify_locations",
+        &["gid", "name", "is_active", "updated_at"],
+        "gid",
+    ),
     (
         "chatwoot_conversations",
-        &["account_id", "id", "inbox_id", "status", "assignee_id", "labels", "created_at", "updated_at", "last_activity_at", "first_reply_created_at", "waiting_since"],
+        &[
+            "account_id",
+            "id",
+            "inbox_id",
+            "status",
+            "assignee_id",
+            "labels",
+            "created_at",
+            "updated_at",
+            "last_activity_at",
+            "first_reply_created_at",
+            "waiting_since",
+        ],
         "account_id, id",
     ),
     (
         "chatwoot_messages",
-        &["account_id", "id", "conversation_id", "message_type", "is_private", "content", "sender_type", "created_at", "updated_at"],
+        &[
+            "account_id",
+            "id",
+            "conversation_id",
+            "message_type",
+            "is_private",
+            "content",
+            "sender_type",
+            "created_at",
+            "updated_at",
+        ],
         "account_id, id",
     ),
     (
         "chatwoot_csat_responses",
-        &["account_id", "id", "conversation_id", "rating", "feedback", "assigned_agent_id", "created_at", "updated_at"],
+        &[
+            "account_id",
+            "id",
+            "conversation_id",
+            "rating",
+            "feedback",
+            "assigned_agent_id",
+            "created_at",
+            "updated_at",
+        ],
         "account_id, id",
     ),
-    ("chatwoot_daily_metrics", &["account_id", "metric", "day", "value"], "account_id, metric, day"),
-    ("ga4_report_days", &["property_id", "date", "thresholded", "sampled", "row_count", "currency"], "property_id, date"),
+    (
+        "chatwoot_daily_metrics",
+        &["account_id", "metric", "day", "value"],
+        "account_id, metric, day",
+    ),
+    (
+        "ga4_report_days",
+        &[
+            "property_id",
+            "date",
+            "thresholded",
+            "sampled",
+            "row_count",
+            "currency",
+        ],
+        "property_id, date",
+    ),
     (
         "ga4_traffic",
-        &["property_id", "date", "channel_group", "landing_page", "sessions", "total_users", "key_events", "purchase_revenue"],
+        &[
+            "property_id",
+            "date",
+            "channel_group",
+            "landing_page",
+            "sessions",
+            "total_users",
+            "key_events",
+            "purchase_revenue",
+        ],
         "property_id, date, channel_group, landing_page",
     ),
 ];
@@ -190,7 +339,12 @@ impl SqlStore {
         Ok(id)
     }
 
-    pub(super) async fn update_sync_run(&self, id: i64, end: &SyncRunEnd, now: i64) -> DbResult<()> {
+    pub(super) async fn update_sync_run(
+        &self,
+        id: i64,
+        end: &SyncRunEnd,
+        now: i64,
+    ) -> DbResult<()> {
         let mut conn = self.writer(Durability::Relaxed).await?;
         sqlx::query(
             "UPDATE sync_runs SET finished_at = $1, status = $2, items = $3, pages = $4, \
@@ -284,9 +438,10 @@ impl SqlStore {
         .bind(table.as_str())
         .fetch_optional(&mut *tx)
         .await?;
-        let newest: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!("SELECT MAX(updated_at) FROM {name}")))
-            .fetch_one(&mut *tx)
-            .await?;
+        let newest: Option<i64> =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT MAX(updated_at) FROM {name}")))
+                .fetch_one(&mut *tx)
+                .await?;
         let candidate = newest.map_or(0, |n| n + 1 - grace_ms);
         let (from, to) = match previous {
             Some(prev) => (prev, candidate.max(prev)),

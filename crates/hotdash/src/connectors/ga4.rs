@@ -157,7 +157,6 @@ impl Ga4Connector {
             page.items = items;
         }
         let days_before_today = (today - first).whole_days();
-        page.total_hint = None;
         page.next = match today.previous_day().filter(|_| days_before_today > 0) {
             Some(end) => PageNext::More(
                 PageCursor {
