@@ -2,6 +2,7 @@
 //! (0 ok, 1 runtime failure, 2 bad usage or bad configuration).
 
 mod sim;
+mod sync;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -34,6 +35,8 @@ pub enum Command {
     /// Inspect and replay stored webhook deliveries.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
+    /// Sync connectors now: one pass of every stream (progress bars on a terminal).
+    Sync(sync::SyncArgs),
     /// Run the vendor simulators (Shopify, Chatwoot, GA4, Slack) over a seeded Hot Rod AN store.
     Sim(sim::SimArgs),
     /// Print the version.
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
                 .map(|_| println!("migrations applied")),
             Command::Webhooks(command) => webhooks::run(command, &config).await,
             Command::Sim(args) => sim::run(args, &config).await,
+            Command::Sync(args) => sync::run(args, &config).await,
             Command::Version | Command::CheckConfig => Ok(()),
         }
     });

@@ -50,6 +50,15 @@ impl ConnectorConfig {
         }
     }
 
+    /// The connector's HTTP and retry settings.
+    pub fn request(&self) -> &RequestSettings {
+        match self {
+            Self::Shopify(c) => &c.request,
+            Self::Chatwoot(c) => &c.request,
+            Self::Ga4(c) => &c.request,
+        }
+    }
+
     /// Seconds between incremental passes when `hotdash serve` runs the schedule.
     pub fn sync_interval_secs(&self) -> u64 {
         match self {

@@ -72,6 +72,26 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Runn
         workers.spawn(runner.run(shutdown.clone()));
     }
     workers.spawn(sample_queue(store.clone(), shutdown.clone()));
+    if app.config.sync.in_serve && !app.config.connectors.is_empty() {
+        let connectors = crate::connectors::build_all(&app.config.connectors)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .into_iter()
+            .zip(app.config.connectors.values())
+            .map(|(c, config)| (c, Duration::from_secs(config.sync_interval_secs().max(1))))
+            .collect();
+        let options = crate::sync::SyncOptions {
+            reconcile_grace_ms: i64::try_from(app.config.sync.reconcile_grace_secs).unwrap_or(0)
+                * 1000,
+            max_rate_wait: Duration::from_secs(app.config.sync.max_rate_wait_secs),
+            ..crate::sync::SyncOptions::default()
+        };
+        workers.spawn(crate::sync::schedule::run(
+            store.clone(),
+            connectors,
+            options,
+            shutdown.clone(),
+        ));
+    }
 
     let router = http::router(app.clone());
     let server =

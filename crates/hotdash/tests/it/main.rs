@@ -9,12 +9,22 @@ mod support;
 mod cli;
 /// The real binary killed with SIGKILL mid-stream loses no acknowledged delivery.
 mod crash;
+/// Every connector: config, build without I/O, healthcheck, error mapping, resume.
+mod connector_conformance;
 /// Configured secrets never appear in check-config output or in logs.
 mod secrets;
 /// The vendor simulators' deliveries, accepted and processed end to end.
 mod simulators;
+/// Chatwoot sync: parity, incremental passes, faults, pacing, refused tokens.
 mod sync_chatwoot;
+/// Sync crash: the real `hotdash sync` killed mid-backfill resumes from its checkpoint.
+mod sync_crash;
+/// GA4 sync: parity, the three-day re-pull, tokens, quotas, faults.
 mod sync_ga4;
+/// Shopify sync: bulk parity, faults and outage, reconciliation, throttling, scopes.
+mod sync_shopify;
+/// Shared pieces of the sync tests.
+mod sync_support;
 /// Valid deliveries from each source: stored, acknowledged, processed once; duplicates counted.
 mod webhooks_accept;
 /// Retries, dead letters and replay through the real job runner.

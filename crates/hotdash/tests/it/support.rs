@@ -98,6 +98,14 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// The running server's store: on SQLite, the one writer tests must share with it.
+    pub fn server_store(&self) -> Arc<dyn Store> {
+        match &self.running {
+            Some(running) => running.app.store.clone(),
+            None => self.store.clone(),
+        }
+    }
+
     /// Runs due jobs until none is left, as the workers would. Returns how many ran.
     pub async fn run_jobs(&self) -> usize {
         // Through the server's own store, as its workers would: on SQLite a second store is a

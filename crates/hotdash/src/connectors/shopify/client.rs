@@ -63,9 +63,13 @@ impl GraphqlClient {
         variables: Value,
         page_size: i64,
     ) -> Result<Value, GqlError> {
-        if let Some(cost) = self.limiter.estimate(operation, page_size) {
-            self.limiter.acquire(cost, meter).await;
-        }
+        // Until an answer tells us an operation's cost, assume the worst Shopify admits for
+        // a page (1000, the single-query maximum) and little for a single object.
+        let cost = self
+            .limiter
+            .estimate(operation, page_size)
+            .unwrap_or(if page_size > 0 { 1000.0 } else { 50.0 });
+        self.limiter.acquire(cost, meter).await;
         meter.add_request();
         let response = self
             .http

@@ -9,15 +9,27 @@ use crate::connectors::{BuildError, RequestSettings};
 /// The Admin API version every operation is written and validated against.
 pub const API_VERSION: &str = "2026-07";
 
-/// Topics HotDash keeps subscribed when `webhook_url` is set.
+/// Topics HotDash keeps subscribed when `webhook_url` is set: every topic its webhook
+/// handlers write typed rows from (GraphQL `WebhookSubscriptionTopic` names).
 pub const DEFAULT_TOPICS: &[&str] = &[
     "ORDERS_CREATE",
     "ORDERS_UPDATED",
+    "ORDERS_PAID",
+    "ORDERS_CANCELLED",
+    "ORDERS_FULFILLED",
+    "ORDERS_PARTIALLY_FULFILLED",
+    "PRODUCTS_CREATE",
     "PRODUCTS_UPDATE",
+    "PRODUCTS_DELETE",
     "INVENTORY_LEVELS_UPDATE",
-    "FULFILLMENT_ORDERS_STATUS_CHANGED",
+    "FULFILLMENTS_CREATE",
+    "FULFILLMENTS_UPDATE",
+    "FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE",
+    "FULFILLMENT_ORDERS_HOLD_RELEASED",
+    "FULFILLMENT_ORDERS_PLACED_ON_HOLD",
+    "FULFILLMENT_ORDERS_CANCELLED",
+    "FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_ACCEPTED",
 ];
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShopifyConfig {
@@ -63,7 +75,7 @@ fn default_true() -> bool {
     true
 }
 fn default_page_size() -> i64 {
-    12
+    10
 }
 fn default_topics() -> Vec<String> {
     DEFAULT_TOPICS.iter().map(|t| (*t).to_owned()).collect()
