@@ -22,7 +22,7 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// How much history: small (the real store, ~40 orders a month), medium (~50k orders),
-    /// large (1M orders, generated lazily).
+    /// bench (~100k orders), large (1M orders, generated lazily).
     #[arg(long, value_enum, default_value_t = SimScale::Small)]
     scale: SimScale,
     /// Live mode: new orders per minute (stock, fulfilments and conversations follow).
@@ -60,6 +60,8 @@ pub struct SimArgs {
 enum SimScale {
     Small,
     Medium,
+    /// About 100,000 orders: the store of the bulk-backfill benchmark.
+    Bench,
     Large,
 }
 
@@ -68,6 +70,7 @@ impl From<SimScale> for Scale {
         match scale {
             SimScale::Small => Scale::Small,
             SimScale::Medium => Scale::Medium,
+            SimScale::Bench => Scale::Bench,
             SimScale::Large => Scale::Large,
         }
     }

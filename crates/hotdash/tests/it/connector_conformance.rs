@@ -30,20 +30,35 @@ fn example_with_connectors() -> String {
 #[test]
 fn the_example_connector_blocks_parse_build_and_document_every_key() {
     let secrets = [
-        ("HOTDASH_CONNECTORS__SHOPIFY_MAIN__ACCESS_TOKEN", "shpat_example_token"),
-        ("HOTDASH_CONNECTORS__CHATWOOT_MAIN__API_ACCESS_TOKEN", "chatwoot-example-token"),
+        (
+            "HOTDASH_CONNECTORS__SHOPIFY_MAIN__ACCESS_TOKEN",
+            "shpat_example_token",
+        ),
+        (
+            "HOTDASH_CONNECTORS__CHATWOOT_MAIN__API_ACCESS_TOKEN",
+            "chatwoot-example-token",
+        ),
     ]
     .map(|(k, v)| (k.to_owned(), v.to_owned()));
     let config = Config::from_sources(&example_with_connectors(), secrets)
         .expect("the example's connector blocks load (build runs at load)");
-    let kinds: Vec<&str> = config.connectors.values().map(ConnectorConfig::kind).collect();
+    let kinds: Vec<&str> = config
+        .connectors
+        .values()
+        .map(ConnectorConfig::kind)
+        .collect();
     assert_eq!(kinds, ["chatwoot", "ga4", "shopify"]);
     let rendered = config.to_redacted_toml();
     for line in rendered.lines().filter(|l| l.contains(" = ")) {
         let key = line.split(" = ").next().unwrap().trim();
-        assert!(EXAMPLE.contains(&format!("{key} =")), "hotdash.example.toml lacks `{key}`");
+        assert!(
+            EXAMPLE.contains(&format!("{key} =")),
+            "hotdash.example.toml lacks `{key}`"
+        );
     }
-    assert!(!rendered.contains("shpat_example_token") && !rendered.contains("chatwoot-example-token"));
+    assert!(
+        !rendered.contains("shpat_example_token") && !rendered.contains("chatwoot-example-token")
+    );
 }
 
 /// Each vendor's connector config pointed at the simulators.
@@ -65,7 +80,8 @@ fn configs(sims: &Simulators) -> Vec<(&'static str, ConnectorConfig, Chaos)> {
         sims.ga4.url(),
         toml::Value::String(sims.ga4.service_account_json())
     );
-    let parse = |text: &str| -> ConnectorConfig { toml::from_str(text).expect("connector config parses") };
+    let parse =
+        |text: &str| -> ConnectorConfig { toml::from_str(text).expect("connector config parses") };
     vec![
         ("shopify", parse(&shopify), sims.shopify.chaos().clone()),
         ("chatwoot", parse(&chatwoot), sims.chatwoot.chaos().clone()),
@@ -96,27 +112,59 @@ async fn every_connector_conforms() {
         // build does no I/O: it succeeds at once even when nothing listens at the address.
         let started = Instant::now();
         let connector: Arc<dyn Connector> = config.build(&format!("{kind}_main")).expect("builds");
-        assert!(started.elapsed() < Duration::from_millis(200), "{kind}: build took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "{kind}: build took {:?}",
+            started.elapsed()
+        );
         assert_eq!(connector.kind(), kind);
         let cx = context(store.clone());
-        connector.healthcheck(&cx).await.unwrap_or_else(|e| panic!("{kind}: healthcheck: {e}"));
+        connector
+            .healthcheck(&cx)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: healthcheck: {e}"));
 
         for (faults, expect) in [
-            (Faults { auth_failure: true, ..Faults::default() }, "unauthorized"),
-            (Faults { rate_limit_rate: 1.0, ..Faults::default() }, "rate limited"),
-            (Faults { error_rate: 1.0, ..Faults::default() }, "transient"),
+            (
+                Faults {
+                    auth_failure: true,
+                    ..Faults::default()
+                },
+                "unauthorized",
+            ),
+            (
+                Faults {
+                    rate_limit_rate: 1.0,
+                    ..Faults::default()
+                },
+                "rate limited",
+            ),
+            (
+                Faults {
+                    error_rate: 1.0,
+                    ..Faults::default()
+                },
+                "transient",
+            ),
         ] {
             chaos.set(faults);
             // A fresh connector: no cached token or bucket state from the call before.
             let fresh = config.build(&format!("{kind}_main")).unwrap();
-            let error = fresh.healthcheck(&context(store.clone())).await.expect_err("fails");
+            let error = fresh
+                .healthcheck(&context(store.clone()))
+                .await
+                .expect_err("fails");
             let matches = match expect {
                 "unauthorized" => matches!(error, ConnectorError::Unauthorized(_)),
                 "rate limited" => matches!(error, ConnectorError::RateLimited { .. }),
                 _ => matches!(error, ConnectorError::Transient(_)),
             };
             assert!(matches, "{kind}: expected {expect}, got {error:?}");
-            assert_eq!(error.is_retryable(), expect != "unauthorized", "{kind}: {error:?}");
+            assert_eq!(
+                error.is_retryable(),
+                expect != "unauthorized",
+                "{kind}: {error:?}"
+            );
             chaos.clear();
         }
 
@@ -126,10 +174,19 @@ async fn every_connector_conforms() {
         for stream in connector.streams() {
             let start = PassStart::Full;
             let page = connector
-                .sync_page(&cx, PageRequest { stream, start: &start, cursor: None })
+                .sync_page(
+                    &cx,
+                    PageRequest {
+                        stream,
+                        start: &start,
+                        cursor: None,
+                    },
+                )
                 .await
                 .unwrap_or_else(|e| panic!("{kind}/{stream}: {e}"));
-            let PageNext::More(cursor) = page.next else { continue };
+            let PageNext::More(cursor) = page.next else {
+                continue;
+            };
             if page.items == 0 {
                 continue;
             }
@@ -140,21 +197,38 @@ async fn every_connector_conforms() {
                     connector.id(),
                     stream,
                     &page.effects,
-                    &CursorUpdate::Continue { page_cursor: cursor, full_pass: true },
+                    &CursorUpdate::Continue {
+                        page_cursor: cursor,
+                        full_pass: true,
+                    },
                     hotdash::now_ms(),
                 )
                 .await
                 .unwrap();
-            let options = SyncOptions { streams: vec![stream.to_owned()], ..SyncOptions::default() };
-            let rest = run_pass(resume_store.clone(), connector.clone(), &options).await.unwrap();
+            let options = SyncOptions {
+                streams: vec![stream.to_owned()],
+                ..SyncOptions::default()
+            };
+            let rest = run_pass(resume_store.clone(), connector.clone(), &options)
+                .await
+                .unwrap();
             let fresh_db = crate::sync_support::database().await;
-            let whole = run_pass(fresh_db.store(), connector.clone(), &options).await.unwrap();
+            let whole = run_pass(fresh_db.store(), connector.clone(), &options)
+                .await
+                .unwrap();
             let (rest, whole) = (rest.stream(stream).unwrap(), whole.stream(stream).unwrap());
             assert_eq!(rest.error, None, "{kind}/{stream}");
-            assert_eq!(rest.items + page.items, whole.items, "{kind}/{stream}: resumed {rest:?}, whole {whole:?}");
+            assert_eq!(
+                rest.items + page.items,
+                whole.items,
+                "{kind}/{stream}: resumed {rest:?}, whole {whole:?}"
+            );
             resumed = true;
             break;
         }
-        assert!(resumed, "{kind}: no stream had a second page to resume from");
+        assert!(
+            resumed,
+            "{kind}: no stream had a second page to resume from"
+        );
     }
 }

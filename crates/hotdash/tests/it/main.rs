@@ -7,10 +7,10 @@ mod support;
 
 /// The CLI: exit codes, config errors, webhooks list/show/replay.
 mod cli;
-/// The real binary killed with SIGKILL mid-stream loses no acknowledged delivery.
-mod crash;
 /// Every connector: config, build without I/O, healthcheck, error mapping, resume.
 mod connector_conformance;
+/// The real binary killed with SIGKILL mid-stream loses no acknowledged delivery.
+mod crash;
 /// Configured secrets never appear in check-config output or in logs.
 mod secrets;
 /// The vendor simulators' deliveries, accepted and processed end to end.
