@@ -88,7 +88,8 @@ pub enum FailureOutcome {
 /// A typed change derived from a webhook payload, applied with a watermark on `updated_at`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    Order(OrderRow),
+    /// Boxed: an order is several times larger than any other effect.
+    Order(Box<OrderRow>),
     Product(ProductRow),
     ProductDeleted {
         gid: String,

@@ -198,7 +198,11 @@ async fn completion_applies_effects_and_finishes_the_event_once() {
         job: job.clone(),
         webhook_event_id: Some(event_id),
         status: EventStatus::Processed,
-        effects: vec![Effect::Order(order("gid://shopify/Order/1", 50, "paid"))],
+        effects: vec![Effect::Order(Box::new(order(
+            "gid://shopify/Order/1",
+            50,
+            "paid",
+        )))],
     };
     assert!(
         store
@@ -528,13 +532,13 @@ async fn stale_updates_never_overwrite_newer_state() {
     let gid = "gid://shopify/Order/7";
     apply(
         store.as_ref(),
-        vec![Effect::Order(order(gid, 200, "paid"))],
+        vec![Effect::Order(Box::new(order(gid, 200, "paid")))],
         1,
     )
     .await;
     let mut older = order(gid, 100, "pending");
     older.line_items.clear();
-    apply(store.as_ref(), vec![Effect::Order(older)], 2).await;
+    apply(store.as_ref(), vec![Effect::Order(Box::new(older))], 2).await;
     let stored = store.order(gid).await.unwrap().unwrap();
     assert_eq!(
         (stored.financial_status.as_deref(), stored.line_items.len()),
@@ -542,7 +546,7 @@ async fn stale_updates_never_overwrite_newer_state() {
     );
     apply(
         store.as_ref(),
-        vec![Effect::Order(order(gid, 300, "refunded"))],
+        vec![Effect::Order(Box::new(order(gid, 300, "refunded")))],
         3,
     )
     .await;

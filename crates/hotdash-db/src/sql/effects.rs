@@ -303,6 +303,26 @@ const GA4_TRAFFIC: Spec = Spec {
     keep_existing_when_null: &[],
 };
 
+/// Every table effects write, for `dump_table`.
+pub(super) const SPECS: &[&Spec] = &[
+    &ORDERS,
+    &LINE_ITEMS,
+    &REFUNDS,
+    &PRODUCTS,
+    &VARIANTS,
+    &INVENTORY_LEVELS,
+    &FULFILLMENT_ORDERS,
+    &FULFILLMENTS,
+    &SHOP,
+    &LOCATIONS,
+    &CONVERSATIONS,
+    &MESSAGES,
+    &CSAT,
+    &DAILY_METRICS,
+    &GA4_DAYS,
+    &GA4_TRAFFIC,
+];
+
 fn order_row(o: &OrderRow, source_event_id: Option<i64>) -> Vec<Val<'_>> {
     vec![
         (&o.gid).into(),
@@ -522,7 +542,7 @@ impl SqlStore {
                 let orders: Vec<&OrderRow> = run
                     .iter()
                     .filter_map(|e| match e {
-                        Effect::Order(o) => Some(o),
+                        Effect::Order(o) => Some(o.as_ref()),
                         _ => None,
                     })
                     .collect();

@@ -11,225 +11,8 @@ use crate::rows::{
 };
 use crate::{DbError, DbResult, Effect};
 
-/// Tables `dump_table` may read: name, data columns (bookkeeping columns such as
-/// `webhook_updated_at` left out), key columns for the order.
-const DUMPABLE: &[(&str, &[&str], &str)] = &[
-    (
-        "shopify_orders",
-        &[
-            "gid",
-            "legacy_id",
-            "name",
-            "financial_status",
-            "fulfillment_status",
-            "currency",
-            "total_price",
-            "subtotal_price",
-            "total_discounts",
-            "created_at",
-            "updated_at",
-            "cancelled_at",
-            "closed_at",
-            "processed_at",
-            "presentment_currency",
-            "total_price_presentment",
-            "current_total_price",
-            "total_refunded",
-            "total_tax",
-            "total_shipping",
-        ],
-        "gid",
-    ),
-    (
-        "shopify_order_line_items",
-        &[
-            "gid",
-            "order_gid",
-            "sku",
-            "title",
-            "quantity",
-            "price",
-            "product_gid",
-            "variant_gid",
-            "price_presentment",
-        ],
-        "gid",
-    ),
-    (
-        "shopify_refunds",
-        &[
-            "gid",
-            "order_gid",
-            "created_at",
-            "total",
-            "total_presentment",
-        ],
-        "gid",
-    ),
-    (
-        "shopify_products",
-        &[
-            "gid",
-            "title",
-            "handle",
-            "status",
-            "vendor",
-            "product_type",
-            "created_at",
-            "updated_at",
-            "deleted_at",
-        ],
-        "gid",
-    ),
-    (
-        "shopify_variants",
-        &[
-            "gid",
-            "product_gid",
-            "sku",
-            "title",
-            "price",
-            "inventory_item_gid",
-            "updated_at",
-            "unit_cost",
-        ],
-        "gid",
-    ),
-    (
-        "shopify_inventory_levels",
-        &[
-            "inventory_item_gid",
-            "location_gid",
-            "available",
-            "updated_at",
-            "on_hand",
-            "committed",
-            "incoming",
-        ],
-        "inventory_item_gid, location_gid",
-    ),
-    (
-        "shopify_fulfillment_orders",
-        &[
-            "gid",
-            "order_gid",
-            "status",
-            "updated_at",
-            "assigned_location_gid",
-            "created_at",
-        ],
-        "gid",
-    ),
-    (
-        "shopify_fulfillments",
-        &[
-            "gid",
-            "order_gid",
-            "status",
-            "shipment_status",
-            "tracking_company",
-            "created_at",
-            "updated_at",
-            "tracking_number",
-        ],
-        "gid",
-    ),
-    (
-        "shopify_shop",
-        &[
-            "gid",
-            "name",
-            "myshopify_domain",
-            "currency",
-            "iana_timezone",
-            "plan",
-            "updated_at",
-        ],
-        "gid",
-    ),
-    (
-        "shopify_locations",
-        &["gid", "name", "is_active", "updated_at"],
-        "gid",
-    ),
-    (
-        "chatwoot_conversations",
-        &[
-            "account_id",
-            "id",
-            "inbox_id",
-            "status",
-            "assignee_id",
-            "labels",
-            "created_at",
-            "updated_at",
-            "last_activity_at",
-            "first_reply_created_at",
-            "waiting_since",
-        ],
-        "account_id, id",
-    ),
-    (
-        "chatwoot_messages",
-        &[
-            "account_id",
-            "id",
-            "conversation_id",
-            "message_type",
-            "is_private",
-            "content",
-            "sender_type",
-            "created_at",
-            "updated_at",
-        ],
-        "account_id, id",
-    ),
-    (
-        "chatwoot_csat_responses",
-        &[
-            "account_id",
-            "id",
-            "conversation_id",
-            "rating",
-            "feedback",
-            "assigned_agent_id",
-            "created_at",
-            "updated_at",
-        ],
-        "account_id, id",
-    ),
-    (
-        "chatwoot_daily_metrics",
-        &["account_id", "metric", "day", "value"],
-        "account_id, metric, day",
-    ),
-    (
-        "ga4_report_days",
-        &[
-            "property_id",
-            "date",
-            "thresholded",
-            "sampled",
-            "row_count",
-            "currency",
-        ],
-        "property_id, date",
-    ),
-    (
-        "ga4_traffic",
-        &[
-            "property_id",
-            "date",
-            "channel_group",
-            "landing_page",
-            "sessions",
-            "total_users",
-            "key_events",
-            "purchase_revenue",
-        ],
-        "property_id, date, channel_group, landing_page",
-    ),
-];
+/// Columns `dump_table` leaves out: bookkeeping, not data the vendor holds.
+const NOT_DUMPED: &[&str] = &["source_event_id", "fetched_at"];
 
 /// The key a reconcile pass gives a row (as webhook `resource_key`s name resources).
 fn reconcile_key(table: ReconcileTable) -> (&'static str, &'static str) {
@@ -537,11 +320,15 @@ impl SqlStore {
     }
 
     pub(super) async fn read_table_dump(&self, table: &str) -> DbResult<Vec<String>> {
-        let Some((name, columns, order)) = DUMPABLE.iter().find(|(n, _, _)| *n == table) else {
+        let Some(spec) = super::effects::SPECS.iter().find(|s| s.table == table) else {
             return Err(DbError::NotFound);
         };
-        let expr = columns
+        let name = spec.table;
+        let order = spec.columns[..spec.key_len].join(", ");
+        let expr = spec
+            .columns
             .iter()
+            .filter(|c| !NOT_DUMPED.contains(c))
             .map(|c| format!("COALESCE(CAST({c} AS TEXT), '~')"))
             .collect::<Vec<_>>()
             .join(" || '|' || ");

@@ -172,7 +172,7 @@ pub fn order(v: &Value, line_items: Vec<LineItemRow>) -> Result<Vec<Effect>, Con
         total_shipping: money(v, "totalShippingPriceSet", "shopMoney"),
         line_items,
     };
-    let mut effects = vec![Effect::Order(row)];
+    let mut effects = vec![Effect::Order(Box::new(row))];
     for r in nodes(v.get("refunds")) {
         effects.push(Effect::Refund(RefundRow {
             gid: req_text(r, "id")?,

@@ -177,35 +177,72 @@ pub async fn locations(
     })
 }
 
-pub async fn products(
+/// A top-level connection of records with an `updatedAt`, paged from the pass's start.
+struct Listing<T> {
+    stream: &'static str,
+    operation: &'static str,
+    query: &'static str,
+    /// The connection's field in `data`.
+    field: &'static str,
+    default_size: i64,
+    map: fn(&Value) -> Result<T, ConnectorError>,
+    updated_at: fn(&T) -> i64,
+    effect: fn(T) -> Effect,
+}
+
+async fn listing<T>(
     connector: &ShopifyConnector,
     cx: &SyncContext,
     request: &PageRequest<'_>,
+    listing: Listing<T>,
 ) -> Result<SyncPage, ConnectorError> {
     let cursor = start_cursor(request)?;
     let query = search(cursor.since, None);
     let data = connector
         .run_paged(
             cx,
-            "products",
-            "Products",
-            queries::PRODUCTS,
-            25,
+            listing.stream,
+            listing.operation,
+            listing.query,
+            listing.default_size,
             |first| json!({ "first": first, "after": cursor.after, "query": query }),
         )
         .await?;
-    let (nodes, more, end) = connection(data.get("products"))?;
+    let (nodes, more, end) = connection(data.get(listing.field))?;
     let mut effects = Vec::with_capacity(nodes.len());
     let mut newest = None;
     for n in &nodes {
-        let p = map::product(n)?;
-        newest = newest.max(Some(p.updated_at));
-        effects.push(Effect::Product(p));
+        let row = (listing.map)(n)?;
+        newest = newest.max(Some((listing.updated_at)(&row)));
+        effects.push((listing.effect)(row));
     }
     let items = nodes.len() as u64;
     Ok(finish_page(
         connector, cursor, effects, items, newest, more, end,
     ))
+}
+
+pub async fn products(
+    connector: &ShopifyConnector,
+    cx: &SyncContext,
+    request: &PageRequest<'_>,
+) -> Result<SyncPage, ConnectorError> {
+    listing(
+        connector,
+        cx,
+        request,
+        Listing {
+            stream: "products",
+            operation: "Products",
+            query: queries::PRODUCTS,
+            field: "products",
+            default_size: 25,
+            map: map::product,
+            updated_at: |p| p.updated_at,
+            effect: Effect::Product,
+        },
+    )
+    .await
 }
 
 pub async fn inventory_levels(
@@ -346,28 +383,20 @@ pub async fn fulfillment_orders(
     cx: &SyncContext,
     request: &PageRequest<'_>,
 ) -> Result<SyncPage, ConnectorError> {
-    let cursor = start_cursor(request)?;
-    let query = search(cursor.since, None);
-    let data = connector
-        .run_paged(
-            cx,
-            "fulfillment_orders",
-            "FulfillmentOrders",
-            queries::FULFILLMENT_ORDERS,
-            100,
-            |first| json!({ "first": first, "after": cursor.after, "query": query }),
-        )
-        .await?;
-    let (nodes, more, end) = connection(data.get("fulfillmentOrders"))?;
-    let mut effects = Vec::with_capacity(nodes.len());
-    let mut newest = None;
-    for n in &nodes {
-        let fo = map::fulfillment_order(n)?;
-        newest = newest.max(Some(fo.updated_at));
-        effects.push(Effect::FulfillmentOrder(fo));
-    }
-    let items = nodes.len() as u64;
-    Ok(finish_page(
-        connector, cursor, effects, items, newest, more, end,
-    ))
+    listing(
+        connector,
+        cx,
+        request,
+        Listing {
+            stream: "fulfillment_orders",
+            operation: "FulfillmentOrders",
+            query: queries::FULFILLMENT_ORDERS,
+            field: "fulfillmentOrders",
+            default_size: 100,
+            map: map::fulfillment_order,
+            updated_at: |f| f.updated_at,
+            effect: Effect::FulfillmentOrder,
+        },
+    )
+    .await
 }

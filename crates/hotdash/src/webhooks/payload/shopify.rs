@@ -28,7 +28,7 @@ pub(super) fn derive(
         | "orders/cancelled"
         | "orders/fulfilled"
         | "orders/partially_fulfilled" => {
-            vec![Effect::Order(order(&json()?, cx)?)]
+            vec![Effect::Order(Box::new(order(&json()?, cx)?))]
         }
         "products/create" | "products/update" => vec![Effect::Product(product(&json()?, cx)?)],
         "products/delete" => {
@@ -407,18 +407,21 @@ mod tests {
         // numeric price: all normalised.
         let want = json!({ "Order": {
             "gid": "gid://shopify/Order/820982911946154508", "legacy_id": 820982911946154508_i64,
-            "name": "#9999", "financial_status": "voided", "fulfillment_status": null,
+            "name": "#9999", "financial_status": "VOIDED", "fulfillment_status": "UNFULFILLED",
             "currency": "USD", "total_price": "403.00", "subtotal_price": "393.00",
             "total_discounts": "0.00", "created_at": NEW_YEAR, "updated_at": NEW_YEAR,
-            "cancelled_at": NEW_YEAR, "closed_at": null,
+            "cancelled_at": NEW_YEAR, "closed_at": null, "processed_at": null,
+            "presentment_currency": null, "total_price_presentment": null,
+            "current_total_price": null, "total_refunded": null,
+            "total_tax": null, "total_shipping": null,
             "line_items": [
                 { "gid": "gid://shopify/LineItem/866550311766439020", "sku": "IPOD2008BLACK",
                   "title": "IPod Nano - 8GB", "quantity": 1, "price": "199.00",
                   "product_gid": "gid://shopify/Product/632910392",
-                  "variant_gid": "gid://shopify/ProductVariant/808950810" },
+                  "variant_gid": "gid://shopify/ProductVariant/808950810", "price_presentment": null },
                 { "gid": "gid://shopify/LineItem/141249953214522974", "sku": null,
                   "title": "Gift wrap", "quantity": 2, "price": "5",
-                  "product_gid": null, "variant_gid": null },
+                  "product_gid": null, "variant_gid": null, "price_presentment": null },
             ],
         }});
         assert_eq!(rows("orders/cancelled", ORDER, &cx(Some(1))), [want]);
@@ -475,15 +478,16 @@ mod tests {
         // The second variant has no `updated_at` of its own and takes the product's.
         let want = json!({ "Product": {
             "gid": "gid://shopify/Product/788032119674292922", "title": "Example T-Shirt",
-            "handle": "example-t-shirt", "status": "active", "vendor": "Acme",
+            "handle": "example-t-shirt", "status": "ACTIVE", "vendor": "Acme",
             "product_type": "Shirts", "created_at": NEW_YEAR, "updated_at": NEW_YEAR + 1000,
             "variants": [
                 { "gid": "gid://shopify/ProductVariant/642667041472713922", "sku": "TS-S",
                   "title": "Small", "price": "19.99", "updated_at": NEW_YEAR,
-                  "inventory_item_gid": "gid://shopify/InventoryItem/271878346596884015" },
+                  "inventory_item_gid": "gid://shopify/InventoryItem/271878346596884015",
+                  "unit_cost": null },
                 { "gid": "gid://shopify/ProductVariant/757650484644203962", "sku": null,
                   "title": "Medium", "price": "19.99", "inventory_item_gid": null,
-                  "updated_at": NEW_YEAR + 1000 },
+                  "updated_at": NEW_YEAR + 1000, "unit_cost": null },
             ],
         }});
         assert_eq!(rows("products/update", body, &cx(None)), [want]);
@@ -514,6 +518,7 @@ mod tests {
         let want = json!({ "InventoryLevel": {
             "inventory_item_gid": "gid://shopify/InventoryItem/271878346596884015",
             "location_gid": "gid://shopify/Location/24826418", "available": 10, "updated_at": NEW_YEAR,
+            "on_hand": null, "committed": null, "incoming": null,
         }});
         assert_eq!(rows("inventory_levels/update", LEVEL, &cx(None)), [want]);
         let untracked = LEVEL.replace(r#""available":10"#, r#""available":null"#);
@@ -528,8 +533,8 @@ mod tests {
           "shipment_status": "in_transit", "tracking_number": "1Z2345"}"#;
         let want = json!({ "Fulfillment": {
             "gid": "gid://shopify/Fulfillment/123456", "order_gid": "gid://shopify/Order/820982911946154508",
-            "status": "success", "shipment_status": "in_transit", "tracking_company": "UPS",
-            "created_at": NEW_YEAR, "updated_at": 77,
+            "status": "SUCCESS", "shipment_status": "IN_TRANSIT", "tracking_company": "UPS",
+            "created_at": NEW_YEAR, "updated_at": 77, "tracking_number": "1Z2345",
         }});
         assert_eq!(rows("fulfillments/update", body, &cx(Some(77))), [want]);
     }
@@ -542,7 +547,8 @@ mod tests {
         let row = |id: u8, order: Option<&str>, status: &str, at: i64| {
             json!({ "FulfillmentOrder": {
                 "gid": format!("gid://shopify/FulfillmentOrder/{id}"), "order_gid": order,
-                "status": status, "updated_at": at,
+                "status": status.to_ascii_uppercase(), "updated_at": at,
+                "assigned_location_gid": null, "created_at": null,
             }})
         };
         let order = Some("gid://shopify/Order/450789469");
