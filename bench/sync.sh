@@ -24,11 +24,11 @@ for _ in $(seq 1200); do grep -q '^Shopify' "$tmp/sim.out" 2>/dev/null && break;
 graphql=$(awk '/^Shopify/ {print $4}' "$tmp/sim.out")
 base="${graphql%%/admin/*}"
 token=$(awk -F'Access-Token: ' '/^Shopify/ {sub(/\)$/, "", $2); print $2}' "$tmp/sim.out")
-orders=$(awk '/^Simulated/ {print $5}' "$tmp/sim.out")
+orders=$(awk '/^Simulated/ {print $6}' "$tmp/sim.out")
 
-run_sync() { # $1: database url; rest: hotdash sync arguments
+run_sync() { # $1: database url; rest: hotdash sync arguments. Call in a subshell: it execs.
   local db="$1"; shift
-  env -i PATH="$PATH" HOTDASH_DATABASE__URL="$db" HOTDASH_LOG__FILTER=warn \
+  exec env -i PATH="$PATH" HOTDASH_DATABASE__URL="$db" HOTDASH_LOG__FILTER="${LOG_FILTER:-warn}" \
     HOTDASH_CONNECTORS__SHOP__TYPE=shopify \
     HOTDASH_CONNECTORS__SHOP__SHOP_DOMAIN=hot-rod-an.myshopify.com \
     HOTDASH_CONNECTORS__SHOP__ACCESS_TOKEN="$token" \
@@ -42,7 +42,7 @@ for run in $(seq 1 "$runs"); do
   case "$mode" in
     bulk)
       started=$(date +%s.%N)
-      BULK=true run_sync "$db" --full > "$tmp/out"
+      (BULK=true run_sync "$db" --full) > "$tmp/out"
       secs=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN {printf "%.2f", e - s}')
       echo "{\"run\":$run,\"mode\":\"bulk\",\"orders\":$orders,\"seconds\":$secs,\"summary\":\"$(tr -d '"' < "$tmp/out")\"}"
       ;;

@@ -228,9 +228,14 @@ fn in_list(from: usize, n: usize) -> String {
 
 /// Splits `n` rows into power-of-two chunks of at most 64, so multi-row statements reuse seven
 /// prepared statements instead of one per batch size, in at most seven round trips.
-fn fixed_chunks(mut n: usize) -> Vec<usize> {
+fn fixed_chunks(n: usize) -> Vec<usize> {
+    fixed_chunks_of(n, 64)
+}
+
+/// As [`fixed_chunks`], with chunks of at most `max` (a power of two) rows.
+fn fixed_chunks_of(mut n: usize, max: usize) -> Vec<usize> {
     let mut chunks = Vec::new();
-    let mut size = 64;
+    let mut size = max;
     while n > 0 {
         while size > n {
             size /= 2;

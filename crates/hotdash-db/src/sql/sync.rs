@@ -55,8 +55,10 @@ impl SqlStore {
         cursor: &CursorUpdate,
         now: i64,
     ) -> DbResult<()> {
-        let mut conn = self.writer(Durability::Full).await?;
-        let mut tx = self.begin(&mut conn, Durability::Full).await?;
+        // Relaxed: a power cut can only roll back the newest pages *with* their cursor (one
+        // transaction), and the vendor still holds them: the next pass fetches them again.
+        let mut conn = self.writer(Durability::Relaxed).await?;
+        let mut tx = self.begin(&mut conn, Durability::Relaxed).await?;
         self.apply_effects(&mut tx, effects, None, now).await?;
         let (page_cursor, resume_sql, full) = match cursor {
             CursorUpdate::Continue {
