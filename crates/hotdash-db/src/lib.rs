@@ -18,7 +18,7 @@ pub use sql::{ConnectOptions, SqlStore, connect, gold_reply_resource_key};
 pub use store::Store;
 
 /// Which database a [`Store`] talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
     Sqlite,
     Postgres,

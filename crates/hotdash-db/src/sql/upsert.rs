@@ -8,6 +8,9 @@
 //! Tables with a `webhook_updated_at` column remember the newest version a webhook delivered:
 //! webhook rows set it, sync rows leave it alone. Reconciliation compares it with `updated_at`.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments, AssertSqlSafe, Transaction};
 
@@ -82,6 +85,19 @@ pub(super) enum Origin {
 }
 
 impl Spec {
+    /// The statement for `rows` rows, built once per (table, backend, size): a back-fill
+    /// writes thousands of them, and the 256-row text has thousands of placeholders.
+    fn cached_sql(&self, backend: Backend, rows: usize) -> String {
+        type Cache = Mutex<HashMap<(&'static str, Backend, usize), String>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry((self.table, backend, rows))
+            .or_insert_with(|| self.sql(backend, rows))
+            .clone()
+    }
+
     fn sql(&self, backend: Backend, rows: usize) -> String {
         let mut params = Params::new(backend);
         let mut cols: Vec<&str> = self.columns.to_vec();
@@ -163,7 +179,7 @@ impl Spec {
                     bind(&mut args, Val::Int(marker));
                 }
             }
-            let sql = self.sql(backend, size);
+            let sql = self.cached_sql(backend, size);
             let returned: Vec<sqlx::any::AnyRow> = sqlx::query_with(AssertSqlSafe(sql), args)
                 .fetch_all(&mut **tx)
                 .await?;
