@@ -419,12 +419,39 @@ async fn download(
     match tokio::fs::File::open(&path).await {
         Ok(file) => {
             let stream = tokio_util::io::ReaderStream::with_capacity(file, 1 << 16);
-            (
-                [(header::CONTENT_TYPE, "application/jsonl")],
-                axum::body::Body::from_stream(stream),
-            )
-                .into_response()
+            let body = match state.settings().download_bytes_per_sec {
+                Some(rate) => axum::body::Body::from_stream(throttled(stream, rate)),
+                None => axum::body::Body::from_stream(stream),
+            };
+            ([(header::CONTENT_TYPE, "application/jsonl")], body).into_response()
         }
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// `stream` paced to `bytes_per_sec`, in slices of a tenth of a second's worth.
+fn throttled<S>(
+    stream: S,
+    bytes_per_sec: u64,
+) -> impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>>
+where
+    S: futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Unpin,
+{
+    use futures_util::StreamExt;
+    let rate = bytes_per_sec.max(1);
+    let slice = usize::try_from(rate / 10).unwrap_or(usize::MAX).max(1);
+    futures_util::stream::unfold(
+        (stream, bytes::Bytes::new()),
+        move |(mut stream, mut pending)| async move {
+            if pending.is_empty() {
+                match stream.next().await? {
+                    Ok(chunk) => pending = chunk,
+                    Err(e) => return Some((Err(e), (stream, pending))),
+                }
+            }
+            let out = pending.split_to(slice.min(pending.len()));
+            tokio::time::sleep(Duration::from_secs_f64(out.len() as f64 / rate as f64)).await;
+            Some((Ok(out), (stream, pending)))
+        },
+    )
 }

@@ -488,9 +488,43 @@ fn kind(effect: &Effect) -> std::mem::Discriminant<Effect> {
     std::mem::discriminant(effect)
 }
 
+/// `effects` regrouped into runs of one kind, kinds in the order they first appear, each run
+/// in its original order: a sync page of orders arrives as order, refunds, fulfilments, order,
+/// …, and batched as it came it would cost several statements per order.
+///
+/// Moving an effect ahead of another kind's is safe: each kind writes its own tables behind its
+/// own watermark, and no table references another. The exception is a product and its
+/// deletion, which touch one row; where those two alternate a new group of runs starts, so
+/// their order is kept.
+fn runs_by_kind(effects: &[Effect]) -> Vec<Vec<&Effect>> {
+    let mut out = Vec::new();
+    let mut open: Vec<(std::mem::Discriminant<Effect>, Vec<&Effect>)> = Vec::new();
+    let mut product_side = None;
+    for effect in effects {
+        let side = match effect {
+            Effect::Product(_) => Some(false),
+            Effect::ProductDeleted { .. } => Some(true),
+            _ => None,
+        };
+        if side.is_some() {
+            if product_side.is_some() && product_side != side {
+                out.extend(open.drain(..).map(|(_, run)| run));
+            }
+            product_side = side;
+        }
+        let k = kind(effect);
+        match open.iter_mut().find(|(open_kind, _)| *open_kind == k) {
+            Some((_, run)) => run.push(effect),
+            None => open.push((k, vec![effect])),
+        }
+    }
+    out.extend(open.into_iter().map(|(_, run)| run));
+    out
+}
+
 impl SqlStore {
-    /// Applies `effects` in order (runs of one kind batched). `source_event_id` is the webhook
-    /// event whose processing produced them (`None` for a sync page).
+    /// Applies `effects`, batched by kind (see [`runs_by_kind`]). `source_event_id` is the
+    /// webhook event whose processing produced them (`None` for a sync page).
     pub(super) async fn apply_effects(
         &self,
         tx: &mut Transaction<'_, Any>,
@@ -503,16 +537,9 @@ impl SqlStore {
         } else {
             Origin::Sync
         };
-        let mut start = 0;
-        while start < effects.len() {
-            let k = kind(&effects[start]);
-            let end = effects[start..]
-                .iter()
-                .position(|e| kind(e) != k)
-                .map_or(effects.len(), |n| start + n);
-            self.apply_run(tx, &effects[start..end], origin, source_event_id, now)
+        for run in runs_by_kind(effects) {
+            self.apply_run(tx, &run, origin, source_event_id, now)
                 .await?;
-            start = end;
         }
         Ok(())
     }
@@ -521,7 +548,7 @@ impl SqlStore {
     async fn apply_run(
         &self,
         tx: &mut Transaction<'_, Any>,
-        run: &[Effect],
+        run: &[&Effect],
         origin: Origin,
         source_event_id: Option<i64>,
         now: i64,
@@ -537,7 +564,7 @@ impl SqlStore {
                     .collect::<Vec<_>>()
             };
         }
-        match &run[0] {
+        match run[0] {
             Effect::Order(_) => {
                 let orders: Vec<&OrderRow> = run
                     .iter()
@@ -733,5 +760,75 @@ impl SqlStore {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refund(n: u32) -> Effect {
+        Effect::Refund(RefundRow {
+            gid: format!("gid://shopify/Refund/{n}"),
+            order_gid: "gid://shopify/Order/1".into(),
+            created_at: 0,
+            total: "1.0".into(),
+            total_presentment: None,
+        })
+    }
+
+    fn product(updated_at: i64) -> Effect {
+        Effect::Product(ProductRow {
+            gid: "gid://shopify/Product/1".into(),
+            title: "Headers".into(),
+            handle: None,
+            status: None,
+            vendor: None,
+            product_type: None,
+            created_at: 0,
+            updated_at,
+            variants: Vec::new(),
+        })
+    }
+
+    fn deleted(deleted_at: i64) -> Effect {
+        Effect::ProductDeleted {
+            gid: "gid://shopify/Product/1".into(),
+            deleted_at,
+        }
+    }
+
+    /// (kind, a distinguishing number) per run, to compare groupings.
+    fn shape(runs: &[Vec<&Effect>]) -> Vec<Vec<i64>> {
+        runs.iter()
+            .map(|run| {
+                run.iter()
+                    .map(|e| match e {
+                        Effect::Refund(r) => r.gid.rsplit('/').next().unwrap().parse().unwrap(),
+                        Effect::Product(p) => 100 + p.updated_at,
+                        Effect::ProductDeleted { deleted_at, .. } => 200 + deleted_at,
+                        _ => -1,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn interleaved_kinds_become_one_run_each_in_order() {
+        let effects = [refund(1), product(1), refund(2), refund(3), product(2)];
+        assert_eq!(
+            shape(&runs_by_kind(&effects)),
+            vec![vec![1, 2, 3], vec![101, 102]]
+        );
+    }
+
+    #[test]
+    fn a_product_and_its_deletion_keep_their_order() {
+        let effects = [product(1), refund(1), deleted(2), refund(2), product(3)];
+        assert_eq!(
+            shape(&runs_by_kind(&effects)),
+            vec![vec![101], vec![1], vec![202], vec![2], vec![103]]
+        );
     }
 }

@@ -38,6 +38,9 @@ pub struct Settings {
     pub always_deprecated_reason: Option<String>,
     /// Share of GraphQL requests answered with INTERNAL_SERVER_ERROR on HTTP 200.
     pub internal_error_rate: f64,
+    /// Bulk result files stream at most this many bytes per second (a slow link to the
+    /// storage host); unlimited when `None`.
+    pub download_bytes_per_sec: Option<u64>,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             fake_fall_forward: None,
             always_deprecated_reason: None,
             internal_error_rate: 0.0,
+            download_bytes_per_sec: None,
         }
     }
 }

@@ -9,26 +9,64 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use super::{BuildError, ConnectorError, RequestSettings};
 
 /// A client with the connector's timeout and a `hotdash/<version>` user agent.
+///
+/// The timeout bounds each API call as a whole and, separately, every read: a long download
+/// (a bulk operation's result) overrides the total with [`RequestBuilder::timeout`] and is
+/// still cut off when the connection stalls for one timeout.
+///
+/// [`RequestBuilder::timeout`]: reqwest::RequestBuilder::timeout
 pub fn client(settings: &RequestSettings) -> Result<reqwest::Client, BuildError> {
+    let timeout = Duration::from_secs(settings.timeout_secs.max(1));
     reqwest::Client::builder()
-        .timeout(Duration::from_secs(settings.timeout_secs.max(1)))
+        .timeout(timeout)
+        .read_timeout(timeout)
         .connect_timeout(Duration::from_secs(settings.timeout_secs.clamp(1, 10)))
         .user_agent(concat!("hotdash/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| BuildError::new("request", format!("cannot build HTTP client: {e}")))
 }
 
-/// A transport failure (connect, timeout, reset) is worth retrying. The message never holds
-/// the URL: query strings may carry credentials.
+/// A transport failure (connect, timeout, reset — also one that cuts a body short, which
+/// reqwest reports as a decode error) is worth retrying; a body that arrived whole but is not
+/// the JSON we expect is not. The message carries the error's causes but never the URL: query
+/// strings may carry credentials.
 impl From<reqwest::Error> for ConnectorError {
     fn from(e: reqwest::Error) -> Self {
         let e = e.without_url();
-        if e.is_decode() {
-            ConnectorError::Invalid(format!("cannot decode response: {e}"))
+        let message = with_causes(&e);
+        if e.is_decode() && !e.is_timeout() && is_parse_failure(&e) {
+            ConnectorError::Invalid(format!("cannot decode response: {message}"))
         } else {
-            ConnectorError::Transient(e.to_string())
+            ConnectorError::Transient(message)
         }
     }
+}
+
+/// True when the error comes from parsing a complete body.
+fn is_parse_failure(e: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if cause.is::<serde_json::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// "outer: cause: root cause", each cause once (reqwest repeats hyper's text at times).
+fn with_causes(e: &reqwest::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
 }
 
 /// Maps a non-success status to an error. `body` is a short excerpt for the message (callers

@@ -1,6 +1,7 @@
 //! The Shopify connector against the Shopify simulator, through the real runner into a real
 //! database: a bulk backfill equals the simulated store; a pass through 30 % faults and a
-//! 60-second outage still ends in parity; dropped webhooks are found and counted by the
+//! 60-second outage still ends in parity; a download slower than the request timeout is still
+//! read; dropped webhooks are found and counted by the
 //! reconcile pass; a steady incremental run on the Standard plan is never throttled; missing
 //! scopes are reported instead of hidden; subscriptions are kept pointing at HotDash.
 
@@ -262,6 +263,12 @@ async fn a_bulk_backfill_equals_the_medium_shop_and_the_next_pass_pages_only_cha
     assert!(orders.items > 40_000, "{orders:?}");
     assert!(report.stream("inventory_levels").unwrap().items > 0);
     eprintln!("medium full pass: {:?}", started.elapsed());
+    for s in &report.streams {
+        eprintln!(
+            "  {}: {} items, {} pages in {:?}",
+            s.stream, s.items, s.pages, s.elapsed
+        );
+    }
     assert_parity(&sims.world, &*store).await;
     assert!(
         store
@@ -288,6 +295,35 @@ async fn a_bulk_backfill_equals_the_medium_shop_and_the_next_pass_pages_only_cha
     );
     assert_parity(&sims.world, &*store).await;
     assert_eq!(sims.shopify.controls().stats().throttled, 0);
+}
+
+/// A bulk result that takes longer to arrive than one request timeout (a big file, a slow link,
+/// a loaded machine) is still read whole, first time: the timeout bounds API calls and stalls,
+/// not downloads.
+#[tokio::test]
+async fn a_bulk_result_slower_to_download_than_the_request_timeout_still_arrives() {
+    let sims = simulators(Scale::Small, None).await;
+    let mut settings = sims.shopify.controls().settings();
+    settings.download_bytes_per_sec = Some(256 * 1024);
+    sims.shopify.controls().set_settings(settings);
+    let db = crate::sync_support::database().await;
+    let store = db.store();
+    let mut config = shopify_config(&sims);
+    config.request.timeout_secs = 1;
+    let options = SyncOptions {
+        streams: vec!["orders".into()],
+        ..options(true)
+    };
+    let report = pass(&store, &connector(&config), &options).await;
+    let orders = report.stream("orders").unwrap();
+    assert_eq!(orders.retries, 0, "{orders:?}");
+    assert!(
+        orders.elapsed > Duration::from_secs(2),
+        "the download outlasted the timeout: {orders:?}"
+    );
+    let stored = dump(&*store, "shopify_orders", 1).await.len();
+    let world = sims.world.read().unwrap_or_else(PoisonError::into_inner);
+    assert_eq!(stored, world.orders_by_created_at(None, None, None).count());
 }
 
 #[tokio::test]

@@ -23,6 +23,9 @@ use crate::connectors::{ConnectorError, PageNext, PageRequest, SyncContext, Sync
 const ORDERS_PER_PAGE: usize = 1_000;
 /// Restarts after a failed, cancelled or expired operation before the pass gives up.
 const MAX_RESTARTS: u32 = 3;
+/// Bounds a result download as a whole. Shopify's files run to gigabytes, so this is generous;
+/// a stalled connection is caught sooner by the client's per-read timeout.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(3 * 3600);
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "bulk", rename_all = "snake_case")]
@@ -239,7 +242,13 @@ async fn download(
     url: &str,
 ) -> Result<Download, ConnectorError> {
     cx.meter.add_request();
-    let mut response = connector.client().http().get(url).send().await?;
+    let mut response = connector
+        .client()
+        .http()
+        .get(url)
+        .timeout(DOWNLOAD_TIMEOUT)
+        .send()
+        .await?;
     let status = response.status();
     if !status.is_success() {
         let headers = response.headers().clone();

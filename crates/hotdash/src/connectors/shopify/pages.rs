@@ -392,7 +392,8 @@ pub async fn fulfillment_orders(
             operation: "FulfillmentOrders",
             query: queries::FULFILLMENT_ORDERS,
             field: "fulfillmentOrders",
-            default_size: 100,
+            // The API's maximum: each node costs 3 points, so a page asks for ~750.
+            default_size: 250,
             map: map::fulfillment_order,
             updated_at: |f| f.updated_at,
             effect: Effect::FulfillmentOrder,
