@@ -3,8 +3,8 @@
 //! Streams, in order: `shop`, `locations`, `products` (variants and unit costs),
 //! `inventory_levels` (per location: available, on hand, committed, incoming), `orders` (line
 //! items, refunds, fulfilments, totals in shop and presentment money) and
-//! `fulfillment_orders`. A first or `--full` pass back-fills orders through a bulk operation
-//! ([`bulk`]); every other pass pages by `updated_at` (quoted dates, sortKey UPDATED_AT, an
+//! `fulfillment_orders`. A first or `--full` pass back-fills orders and fulfilment orders
+//! through bulk operations ([`bulk`]); every other pass pages by `updated_at` (quoted dates, sortKey UPDATED_AT, an
 //! overlap window) from the previous pass's newest change ([`pages`]). The client's cost
 //! limiter ([`limiter`]) spends the shop's budget at its restore rate.
 //!
@@ -65,6 +65,14 @@ impl ShopifyConnector {
 
     pub fn config(&self) -> &ShopifyConfig {
         &self.config
+    }
+
+    /// Whether this page belongs to a bulk back-fill: a full pass with `bulk_backfill` on, or
+    /// one a bulk cursor says is under way.
+    fn is_bulk_pass(&self, request: &PageRequest<'_>) -> bool {
+        self.config.bulk_backfill
+            && (request.start == &super::PassStart::Full
+                || request.cursor.is_some_and(bulk::is_bulk_cursor))
     }
 
     fn order_window_start(&self) -> Option<i64> {
@@ -221,15 +229,12 @@ impl Connector for ShopifyConnector {
             "locations" => pages::locations(self, cx, &request).await,
             "products" => pages::products(self, cx, &request).await,
             "inventory_levels" => pages::inventory_levels(self, cx, &request).await,
-            "orders" => {
-                let bulk_pass = self.config.bulk_backfill
-                    && (request.start == &super::PassStart::Full
-                        || request.cursor.is_some_and(bulk::is_bulk_cursor));
-                if bulk_pass {
-                    bulk::orders(self, cx, &request).await
-                } else {
-                    pages::orders(self, cx, &request).await
-                }
+            "orders" if self.is_bulk_pass(&request) => {
+                bulk::backfill(self, cx, &request, bulk::BulkStream::Orders).await
+            }
+            "orders" => pages::orders(self, cx, &request).await,
+            "fulfillment_orders" if self.is_bulk_pass(&request) => {
+                bulk::backfill(self, cx, &request, bulk::BulkStream::FulfillmentOrders).await
             }
             "fulfillment_orders" => pages::fulfillment_orders(self, cx, &request).await,
             other => Err(ConnectorError::Invalid(format!("unknown stream {other}"))),

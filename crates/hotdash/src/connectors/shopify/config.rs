@@ -48,7 +48,8 @@ pub struct ShopifyConfig {
     /// newest, so records committed out of order around the boundary are not missed.
     #[serde(default = "default_overlap")]
     pub overlap_secs: u64,
-    /// Back-fill orders with a bulk operation on a full pass (otherwise page through them).
+    /// Back-fill orders and fulfilment orders with bulk operations on a full pass (otherwise
+    /// page through them).
     #[serde(default = "default_true")]
     pub bulk_backfill: bool,
     /// Orders per page before the limiter learns actual costs (halved on MAX_COST_EXCEEDED).

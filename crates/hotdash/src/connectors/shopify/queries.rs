@@ -12,6 +12,7 @@ pub const ORDER_LINE_ITEMS: &str = include_str!("graphql/order_line_items.graphq
 pub const FULFILLMENT_ORDERS: &str = include_str!("graphql/fulfillment_orders.graphql");
 /// A template: `QUERY_FILTER` becomes the `query:` argument (or nothing).
 pub const BULK_ORDERS: &str = include_str!("graphql/bulk_orders.graphql");
+pub const BULK_FULFILLMENT_ORDERS: &str = include_str!("graphql/bulk_fulfillment_orders.graphql");
 pub const BULK_RUN: &str = include_str!("graphql/bulk_run.graphql");
 pub const BULK_POLL: &str = include_str!("graphql/bulk_poll.graphql");
 pub const SUBSCRIPTIONS: &str = include_str!("graphql/subscriptions.graphql");
@@ -20,11 +21,20 @@ pub const SUBSCRIPTION_UPDATE: &str = include_str!("graphql/subscription_update.
 
 /// The bulk orders query with an optional search filter (`created_at:>='…'`).
 pub fn bulk_orders(filter: Option<&str>) -> String {
+    with_order_filter(BULK_ORDERS, filter)
+}
+
+/// The bulk fulfilment-orders query (every order's), with the same optional order filter.
+pub fn bulk_fulfillment_orders(filter: Option<&str>) -> String {
+    with_order_filter(BULK_FULFILLMENT_ORDERS, filter)
+}
+
+fn with_order_filter(query: &str, filter: Option<&str>) -> String {
     let args = match filter {
         Some(f) => format!("query: {}", serde_json::Value::String(f.to_owned())),
         None => "sortKey: CREATED_AT".to_owned(),
     };
-    BULK_ORDERS.replace("QUERY_FILTER", &args)
+    query.replace("QUERY_FILTER", &args)
 }
 
 #[cfg(test)]
@@ -47,6 +57,14 @@ mod tests {
             (
                 "bulk_orders (window)",
                 bulk_orders(Some("created_at:>='2026-01-01T00:00:00Z'")),
+            ),
+            (
+                "bulk_fulfillment_orders (all)",
+                bulk_fulfillment_orders(None),
+            ),
+            (
+                "bulk_fulfillment_orders (window)",
+                bulk_fulfillment_orders(Some("created_at:>='2026-01-01T00:00:00Z'")),
             ),
             ("bulk_run", BULK_RUN.to_owned()),
             ("bulk_poll", BULK_POLL.to_owned()),
