@@ -26,32 +26,14 @@ pub fn client(settings: &RequestSettings) -> Result<reqwest::Client, BuildError>
         .map_err(|e| BuildError::new("request", format!("cannot build HTTP client: {e}")))
 }
 
-/// A transport failure (connect, timeout, reset — also one that cuts a body short, which
-/// reqwest reports as a decode error) is worth retrying; a body that arrived whole but is not
-/// the JSON we expect is not. The message carries the error's causes but never the URL: query
-/// strings may carry credentials.
+/// A reqwest error is a transport failure (connect, timeout, reset, a body cut short — which
+/// reqwest reports as a decode error) and worth retrying: no connector lets reqwest parse a
+/// body (each reads text or bytes and parses them itself, deciding what a bad body means). The
+/// message carries the error's causes but never the URL: query strings may carry credentials.
 impl From<reqwest::Error> for ConnectorError {
     fn from(e: reqwest::Error) -> Self {
-        let e = e.without_url();
-        let message = with_causes(&e);
-        if e.is_decode() && !e.is_timeout() && is_parse_failure(&e) {
-            ConnectorError::Invalid(format!("cannot decode response: {message}"))
-        } else {
-            ConnectorError::Transient(message)
-        }
+        ConnectorError::Transient(with_causes(&e.without_url()))
     }
-}
-
-/// True when the error comes from parsing a complete body.
-fn is_parse_failure(e: &reqwest::Error) -> bool {
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        if cause.is::<serde_json::Error>() {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
 }
 
 /// "outer: cause: root cause", each cause once (reqwest repeats hyper's text at times).

@@ -1,9 +1,9 @@
 //! The Shopify connector against the Shopify simulator, through the real runner into a real
 //! database: a bulk backfill equals the simulated store; a pass through 30 % faults and a
 //! 60-second outage still ends in parity; a download slower than the request timeout is still
-//! read; dropped webhooks are found and counted by the
-//! reconcile pass; a steady incremental run on the Standard plan is never throttled; missing
-//! scopes are reported instead of hidden; subscriptions are kept pointing at HotDash.
+//! read; dropped webhooks are found and counted by the reconcile pass; a steady incremental run
+//! on the Standard plan is never throttled; missing scopes are reported instead of hidden;
+//! subscriptions are kept pointing at HotDash.
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};

@@ -20,7 +20,6 @@ use crate::shopify::pagination::{Key, Page, paginate};
 use crate::shopify::search::SearchQuery;
 use crate::world::ids;
 use crate::world::model::Order;
-use time::OffsetDateTime;
 
 pub struct QueryRoot<'c> {
     pub cx: &'c Cx<'c>,
@@ -308,10 +307,7 @@ fn fulfillment_orders<'c>(
         // so a pass scans a shrinking tail of the book, not all of it, for every page.
         let past_cursor = (args.after.as_ref())
             .filter(|_| by_updated && args.is_forward())
-            .and_then(|after| {
-                OffsetDateTime::parse(&after.value, &time::format_description::well_known::Rfc3339)
-                    .ok()
-            });
+            .and_then(Key::as_time);
         let floor = match (cx.order_floor(from), past_cursor) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),

@@ -186,9 +186,9 @@ async fn poll(
                         done: 0,
                     })),
                     // Root objects are orders: a count of records for the orders stream only.
-                    total_hint: (stream == BulkStream::Orders)
-                        .then(|| operation.get("rootObjectCount"))
-                        .flatten()
+                    total_hint: operation
+                        .get("rootObjectCount")
+                        .filter(|_| stream == BulkStream::Orders)
                         .and_then(|c| c.as_str().and_then(|s| s.parse().ok()).or(c.as_u64())),
                     ..SyncPage::default()
                 });
