@@ -55,6 +55,8 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
+    #[error("syncing the database log to disk failed: {0}")]
+    Sync(std::io::Error),
 }
 
 pub type DbResult<T> = Result<T, DbError>;

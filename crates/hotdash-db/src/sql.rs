@@ -3,11 +3,13 @@
 //! One code path serves both backends; the SQL is portable except where a submodule says
 //! otherwise. On SQLite every write goes through a single connection (SQLite has one writer
 //! anyway, and a queue in our pool is fairer and faster than lock retries inside SQLite); reads
-//! use a separate pool. Durability is chosen per transaction: ingest commits with
-//! `synchronous=FULL` (SQLite) or the default `synchronous_commit=on` (Postgres), while job
+//! use a separate pool. Durability is chosen per transaction: ingest is acknowledged only once
+//! its commit is on disk (SQLite: the log fsynced right after the commit, see `wal_sync`;
+//! Postgres: the default `synchronous_commit=on`), while job
 //! completions, which can always be recomputed from the stored delivery, commit without waiting
 //! for the flush.
 
+mod checkpoint;
 mod effects;
 mod filter;
 mod ingest;
@@ -15,6 +17,7 @@ mod jobs;
 mod read;
 mod sync;
 mod upsert;
+mod wal_sync;
 
 pub use read::gold_reply_resource_key;
 
@@ -25,7 +28,7 @@ use async_trait::async_trait;
 use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Connection, Executor};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Connection, Executor};
 
 use crate::rows::{
     ConversationRow, CursorUpdate, Effect, FindingRow, FulfillmentOrderRow, FulfillmentRow,
@@ -68,6 +71,11 @@ pub struct SqlStore {
     /// connection starts at FULL (see `sqlite_pool`) whatever this says.
     sqlite_sync: std::sync::Mutex<Option<Durability>>,
     read: AnyPool,
+    /// SQLite on a file: ingest's log fsync, pipelined behind its commit (see `wal_sync`).
+    /// `None` on Postgres and for in-memory SQLite, where ingest commits at full durability.
+    wal_sync: Option<wal_sync::WalSync>,
+    /// SQLite only: WAL checkpoints in the background (see `checkpoint`), stopped on drop.
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 /// Opens `url` (`sqlite://…` or `postgres://…`). Does not migrate: call [`Store::migrate`].
@@ -80,11 +88,21 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> DbResult<Arc<SqlSto
             let read = sqlite_pool(options.max_connections, options)
                 .connect(url)
                 .await?;
+            // The file SQLite actually opened (empty for an in-memory database).
+            let file: String =
+                sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                    .fetch_one(&write)
+                    .await?;
             SqlStore {
                 backend,
                 write,
                 read,
                 sqlite_sync: std::sync::Mutex::new(None),
+                wal_sync: (!file.is_empty()).then(|| wal_sync::WalSync::new(&file)),
+                _checkpointer: match file.is_empty() {
+                    true => None, // in memory: no log to checkpoint
+                    false => Some(checkpoint::start(url).await?),
+                },
             }
         }
         Backend::Postgres => {
@@ -98,6 +116,8 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> DbResult<Arc<SqlSto
                 write: pool.clone(),
                 read: pool,
                 sqlite_sync: std::sync::Mutex::new(None),
+                wal_sync: None,
+                _checkpointer: None,
             }
         }
     };
@@ -115,6 +135,16 @@ fn sqlite_pool(max: u32, options: &ConnectOptions) -> AnyPoolOptions {
                 conn.execute("PRAGMA journal_mode = WAL").await?;
                 conn.execute("PRAGMA synchronous = FULL").await?;
                 conn.execute("PRAGMA busy_timeout = 10000").await?;
+                // A 64-row insert outgrows the 64 KiB in-memory statement journal; keep the
+                // spill in memory too instead of a temporary file.
+                conn.execute("PRAGMA temp_store = MEMORY").await?;
+                // Checkpoints run in the background (see `checkpoint`); only the write
+                // connection ever commits, so this matters for it alone.
+                conn.execute(AssertSqlSafe(format!(
+                    "PRAGMA wal_autocheckpoint = {}",
+                    checkpoint::WRITER_AUTOCHECKPOINT_PAGES
+                )))
+                .await?;
                 Ok(())
             })
         })

@@ -43,9 +43,10 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Runn
             "Chatwoot webhooks are accepted UNSIGNED (webhooks.chatwoot.unsigned = true): anyone who can reach this server can submit them"
         );
     }
-    // SQLite has one writer: a second writer task would only wait. Postgres commits in parallel.
+    // SQLite has one write connection; two writer tasks pipeline on it, one inserting while the
+    // other waits for its log fsync (see hotdash-db's `wal_sync`). Postgres commits in parallel.
     let writers = match store.backend() {
-        hotdash_db::Backend::Sqlite => 1,
+        hotdash_db::Backend::Sqlite => 2,
         hotdash_db::Backend::Postgres => 4,
     };
     let job = Runner::webhook_job(&config.jobs, false);

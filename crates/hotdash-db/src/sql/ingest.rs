@@ -27,8 +27,14 @@ impl SqlStore {
         rejections: &[NewRejection],
         job: &JobSpec,
     ) -> DbResult<Vec<IngestOutcome>> {
-        let mut conn = self.writer(Durability::Full).await?;
-        let mut tx = self.begin(&mut conn, Durability::Full).await?;
+        // With the log synced separately, the commit itself need not wait for the disk; the
+        // caller hears of it only once `commit_durable` has returned (see `wal_sync`).
+        let commit_durability = match self.wal_sync {
+            Some(_) => Durability::Relaxed,
+            None => Durability::Full,
+        };
+        let mut conn = self.writer(commit_durability).await?;
+        let mut tx = self.begin(&mut conn, commit_durability).await?;
 
         // Rows the unique constraint let in, by (source, delivery id).
         let mut inserted: HashMap<(String, String), i64> = HashMap::with_capacity(events.len());
@@ -120,6 +126,11 @@ impl SqlStore {
         }
 
         tx.commit().await?;
+        // Hand the write connection to the next batch before waiting for the disk.
+        drop(conn);
+        if let Some(wal) = &self.wal_sync {
+            wal.commit_durable().await?;
+        }
         Ok(outcomes)
     }
 }
