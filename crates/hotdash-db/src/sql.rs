@@ -93,16 +93,20 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> DbResult<Arc<SqlSto
                 sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
                     .fetch_one(&write)
                     .await?;
+            let (wal_sync, checkpointer) = match file.is_empty() {
+                true => (None, None), // in memory: no log to sync or checkpoint
+                false => (
+                    Some(wal_sync::WalSync::new(&file)),
+                    Some(checkpoint::start(url).await?),
+                ),
+            };
             SqlStore {
                 backend,
                 write,
                 read,
                 sqlite_sync: std::sync::Mutex::new(None),
-                wal_sync: (!file.is_empty()).then(|| wal_sync::WalSync::new(&file)),
-                _checkpointer: match file.is_empty() {
-                    true => None, // in memory: no log to checkpoint
-                    false => Some(checkpoint::start(url).await?),
-                },
+                wal_sync,
+                _checkpointer: checkpointer,
             }
         }
         Backend::Postgres => {
@@ -155,8 +159,10 @@ fn sqlite_pool(max: u32, options: &ConnectOptions) -> AnyPoolOptions {
 enum Durability {
     /// Survives power loss before the call returns: acknowledged data.
     Full,
-    /// May be lost in a power cut (never in a process crash): derived data that a retried job
-    /// recomputes, because its job deletion is lost with it.
+    /// The commit does not wait for the disk, so it may be lost in a power cut (never in a
+    /// process crash). Used for derived data that a retried job recomputes (its job deletion is
+    /// lost with it), and for SQLite ingest, which waits for the disk after the commit instead
+    /// (`wal_sync`).
     Relaxed,
 }
 
