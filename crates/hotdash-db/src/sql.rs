@@ -296,13 +296,14 @@ impl Store for SqlStore {
         migrator.run(&self.write).await.map_err(DbError::from)
     }
 
-    async fn ingest(
+    async fn ingest_pipelined(
         &self,
         events: &[NewWebhookEvent],
         rejections: &[NewRejection],
         job: &JobSpec,
+        write_free: &(dyn Fn() + Send + Sync),
     ) -> DbResult<Vec<IngestOutcome>> {
-        self.ingest_batch(events, rejections, job).await
+        self.ingest_batch(events, rejections, job, write_free).await
     }
 
     async fn claim_jobs(

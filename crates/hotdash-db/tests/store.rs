@@ -89,6 +89,30 @@ async fn the_backend_is_the_one_ci_asked_for() {
 }
 
 #[tokio::test]
+async fn pipelined_ingest_frees_the_writer_once_per_committed_batch() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let db = TestDb::new().await;
+    let store = db.store();
+    let freed = AtomicUsize::new(0);
+    let out = store
+        .ingest_pipelined(&[event("shopify", "p", 10)], &[], &job_spec(), &|| {
+            freed.fetch_add(1, Ordering::SeqCst);
+        })
+        .await
+        .unwrap();
+    assert!(matches!(out[0], IngestOutcome::Accepted { .. }));
+    assert_eq!(freed.load(Ordering::SeqCst), 1);
+    // Every committed transaction frees the writer, an empty one (rejections only) too.
+    store
+        .ingest_pipelined(&[], &[], &job_spec(), &|| {
+            freed.fetch_add(1, Ordering::SeqCst);
+        })
+        .await
+        .unwrap();
+    assert_eq!(freed.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
 async fn ingest_stores_events_enqueues_jobs_and_counts_duplicates() {
     let db = TestDb::new().await;
     let store = db.store();

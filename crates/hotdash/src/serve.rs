@@ -43,17 +43,19 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Runn
             "Chatwoot webhooks are accepted UNSIGNED (webhooks.chatwoot.unsigned = true): anyone who can reach this server can submit them"
         );
     }
-    // SQLite has one write connection; two writer tasks pipeline on it, one inserting while the
-    // other waits for its log fsync (see hotdash-db's `wal_sync`). Postgres commits in parallel.
-    let writers = match store.backend() {
-        hotdash_db::Backend::Sqlite => 2,
-        hotdash_db::Backend::Postgres => 4,
+    // SQLite has one write connection, so one transaction at a time: of its three writer tasks
+    // one is inserting while the others wait for their log fsync (see hotdash-db's `wal_sync`)
+    // or answer their senders. Postgres commits four transactions in parallel.
+    let (writers, transactions) = match store.backend() {
+        hotdash_db::Backend::Sqlite => (3, 1),
+        hotdash_db::Backend::Postgres => (4, 4),
     };
     let job = Runner::webhook_job(&config.jobs, false);
     let (ingest, writer_tasks) = Ingestor::start(
         store.clone(),
         job,
         writers,
+        transactions,
         config.webhooks.batch_max,
         config.webhooks.queue_capacity,
     );

@@ -26,6 +26,7 @@ impl SqlStore {
         events: &[NewWebhookEvent],
         rejections: &[NewRejection],
         job: &JobSpec,
+        write_free: &(dyn Fn() + Send + Sync),
     ) -> DbResult<Vec<IngestOutcome>> {
         // With the log synced separately, the commit itself need not wait for the disk; the
         // caller hears of it only once `commit_durable` has returned (see `wal_sync`).
@@ -128,6 +129,7 @@ impl SqlStore {
         tx.commit().await?;
         // Hand the write connection to the next batch before waiting for the disk.
         drop(conn);
+        write_free();
         if let Some(wal) = &self.wal_sync {
             wal.commit_durable().await?;
         }
