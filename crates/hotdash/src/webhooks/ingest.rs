@@ -57,7 +57,7 @@ impl Ingestor {
         let (tx, rx) = mpsc::channel(capacity);
         let gate = Arc::new(Gate {
             queue: Mutex::new(rx),
-            slots: Arc::new(Semaphore::new(transactions.max(1))),
+            slots: Semaphore::new(transactions.max(1)),
         });
         let job = Arc::new(job);
         let mut tasks = JoinSet::new();
@@ -100,13 +100,13 @@ impl Ingestor {
 /// What writers share: the queue they gather from and the store's transaction slots.
 struct Gate {
     queue: Mutex<mpsc::Receiver<Item>>,
-    slots: Arc<Semaphore>,
+    slots: Semaphore,
 }
 
 async fn write_loop(store: Arc<dyn Store>, job: Arc<JobSpec>, gate: Arc<Gate>, batch_max: usize) {
     let mut items = Vec::with_capacity(batch_max);
     loop {
-        let Ok(slot) = gate.slots.clone().acquire_owned().await else {
+        let Ok(slot) = gate.slots.acquire().await else {
             return; // never closed; a closed semaphore would mean shutdown too
         };
         if gate
