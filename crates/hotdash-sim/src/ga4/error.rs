@@ -117,9 +117,14 @@ impl VendorFaults for GoogleFaults {
         GoogleError::internal().into_response()
     }
 
+    /// A stray 429 is the concurrency refusal, the one Google sends at random. An exhausted
+    /// token bucket is not random: it persists until the refill, contradicts no
+    /// `propertyQuota` the client has seen, and the quota book produces it for real.
     fn rate_limited(&self) -> Response {
-        GoogleError::resource_exhausted(super::quota::Bucket::TokensPerHour.exhausted_message())
-            .into_response()
+        GoogleError::resource_exhausted(
+            super::quota::Bucket::ConcurrentRequests.exhausted_message(),
+        )
+        .into_response()
     }
 
     fn unauthorized(&self) -> Response {

@@ -771,6 +771,18 @@ async fn chaos_faults_answer_in_googles_envelope() {
         json!({"error": {"code": 500, "message": "Internal error encountered.", "status": "INTERNAL"}})
     );
     sim.chaos().set(Faults {
+        rate_limit_rate: 1.0,
+        ..Faults::default()
+    });
+    let (status, error) = call(&sim, "runReport", &self_signed(&sim), &body).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error["error"]["status"], "RESOURCE_EXHAUSTED");
+    let message = error["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Exhausted concurrent requests quota."),
+        "a random 429 is the concurrency refusal: {message}"
+    );
+    sim.chaos().set(Faults {
         outage: true,
         ..Faults::default()
     });

@@ -2,7 +2,7 @@
 //! every answer, slows requests down once a bucket is at 10 % of what it held, stops sending
 //! when a bucket is spent (until Google refills it), and classifies 429 RESOURCE_EXHAUSTED
 //! answers by their message prefix. Hourly buckets refill at the top of the hour, daily ones
-//! at midnight PST (08:00 UTC), the concurrency quota in about 30 s.
+//! at midnight PST (08:00 UTC), the concurrency quota within seconds.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -17,8 +17,9 @@ const LOW_SHARE: f64 = 0.10;
 /// refill, within these bounds (the pass slows down instead of stopping).
 const MIN_PACE: Duration = Duration::from_millis(500);
 const MAX_PACE: Duration = Duration::from_secs(2);
-/// Wait on "Exhausted concurrent requests quota".
-const CONCURRENCY_RETRY: Duration = Duration::from_secs(30);
+/// Wait on "Exhausted concurrent requests quota": a slot frees as soon as any of the
+/// property's in-flight reports (ours or another app's, each a second or two) finishes.
+const CONCURRENCY_RETRY: Duration = Duration::from_secs(2);
 /// Wait on a RESOURCE_EXHAUSTED with no known prefix (e.g. a Cloud project quota).
 const UNKNOWN_RETRY: Duration = Duration::from_secs(60);
 /// Wait on an exhaustion claim our own figures do not confirm (property tokens are shared
@@ -363,7 +364,7 @@ mod tests {
         );
         assert_eq!(
             Bucket::ConcurrentRequests.refill_in(now),
-            Duration::from_secs(30)
+            Duration::from_secs(2)
         );
     }
 
