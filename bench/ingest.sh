@@ -64,6 +64,6 @@ for run in $(seq 1 "$runs"); do
     stored=$(curl -s http://127.0.0.1:18080/metrics | awk '/^hotdash_webhooks_accepted_total/ {s+=$2} END {print s+0}')
     echo "  (server counted $stored accepted)" >&2
     kill "$server"; wait "$server" 2>/dev/null || true
-    [ "$backend" = postgres ] && psql -q "$admin" -c "DROP DATABASE $db WITH (FORCE)"
+    if [ "$backend" = postgres ]; then psql -q "$admin" -c "DROP DATABASE $db WITH (FORCE)"; fi
   done
 done
