@@ -134,6 +134,11 @@ fn sqlite_pool(max: u32, options: &ConnectOptions) -> AnyPoolOptions {
         .acquire_timeout(options.acquire_timeout)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
+                // Set before WAL so that a new database is created with it (an existing one
+                // keeps its own). A webhook row (a ~2 KB body plus headers) fits once in a 4 KiB
+                // page and wastes the rest; 8 KiB pages hold three: 6 % fewer bytes written per
+                // delivery and ~6 % more acknowledged in alternating A/B runs (docs/benchmarks.md).
+                conn.execute("PRAGMA page_size = 8192").await?;
                 // WAL lets readers run beside the writer; FULL makes every commit survive power
                 // loss (relaxed per transaction where losing it is harmless, see `Durability`).
                 conn.execute("PRAGMA journal_mode = WAL").await?;

@@ -18,7 +18,8 @@ use crate::DbResult;
 const INTERVAL: Duration = Duration::from_millis(20);
 
 /// The write connection's automatic checkpoint threshold (pages). While the background task
-/// keeps up, that checkpoint only has the last few milliseconds of frames to copy.
+/// keeps up, that checkpoint only has the last few milliseconds of frames to copy. With 8 KiB
+/// pages (see `sqlite_pool`) this bounds the log at about 32 MB.
 pub(super) const WRITER_AUTOCHECKPOINT_PAGES: i64 = 4000;
 
 /// The background checkpointer; stops when dropped (with the store).
