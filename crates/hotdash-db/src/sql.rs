@@ -132,6 +132,10 @@ fn sqlite_pool(max: u32, options: &ConnectOptions) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(options.acquire_timeout)
+        // A connection to a local file cannot go stale between uses, and a ping before each
+        // acquire is one more round trip to the connection's worker thread per transaction
+        // (sqlx still pings on release, which catches a connection left mid-statement).
+        .test_before_acquire(false)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 // Set before WAL so that a new database is created with it (an existing one

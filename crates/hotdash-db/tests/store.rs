@@ -113,6 +113,53 @@ async fn pipelined_ingest_frees_the_writer_once_per_committed_batch() {
 }
 
 #[tokio::test]
+async fn a_failed_ingest_stores_nothing_and_leaves_the_writer_usable() {
+    let db = TestDb::new().await;
+    let store = db.store();
+    // A real failure inside the transaction, after the deliveries are inserted: enqueueing a
+    // job of kind `boom` aborts (on SQLite the statement also carries the COMMIT).
+    let ddl: &[&str] = match db.backend() {
+        Backend::Sqlite => &[
+            "CREATE TRIGGER boom BEFORE INSERT ON jobs WHEN NEW.kind = 'boom' \
+              BEGIN SELECT RAISE(ABORT, 'boom'); END",
+        ],
+        Backend::Postgres => &[
+            "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'boom'; END $$",
+            "CREATE TRIGGER boom BEFORE INSERT ON jobs FOR EACH ROW WHEN (NEW.kind = 'boom') \
+             EXECUTE FUNCTION boom()",
+        ],
+    };
+    let admin = connect(db.url(), &ConnectOptions::default()).await.unwrap();
+    for sql in ddl {
+        admin.execute_raw(sql).await.unwrap();
+    }
+    admin.close().await;
+
+    let boom = JobSpec {
+        kind: "boom".into(),
+        ..job_spec()
+    };
+    let batch = [event("shopify", "f1", 10), event("shopify", "f2", 10)];
+    let failed = store.ingest(&batch, &[], &boom).await;
+    assert!(failed.is_err(), "{failed:?}");
+    let events = store
+        .list_webhook_events(&WebhookFilter::default())
+        .await
+        .unwrap();
+    assert!(events.is_empty(), "rolled back: {events:?}");
+
+    // The same deliveries are new to the next transaction on the same write connection.
+    let out = store.ingest(&batch, &[], &job_spec()).await.unwrap();
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, IngestOutcome::Accepted { .. })),
+        "{out:?}"
+    );
+    assert_eq!(store.queue_stats("webhooks", 20).await.unwrap().depth, 2);
+}
+
+#[tokio::test]
 async fn ingest_stores_events_enqueues_jobs_and_counts_duplicates() {
     let db = TestDb::new().await;
     let store = db.store();

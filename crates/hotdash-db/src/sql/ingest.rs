@@ -1,17 +1,35 @@
 //! The ingest transaction: a batch of deliveries and rejections stored in one durable commit,
 //! each new delivery enqueued for processing in the same transaction (no dual write).
+//!
+//! On SQLite every statement is a round trip to the connection's worker thread, and each one
+//! waits for that thread (and then this task) to be scheduled on a busy two-core machine. A
+//! perf trace showed the worker idle for more than half of each transaction, so a batch is
+//! written in as few statements as possible: all of its deliveries in one padded insert with
+//! `BEGIN` in front, and its jobs in one insert with `COMMIT` behind.
 
 use std::collections::HashMap;
 
-use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor, Row};
 
 use super::{Durability, Params, SqlStore, fixed_chunks};
 use crate::rows::WEBHOOK_SUBJECT_PREFIX;
-use crate::{DbResult, IngestOutcome, JobSpec, NewRejection, NewWebhookEvent};
+use crate::{Backend, DbResult, IngestOutcome, JobSpec, NewRejection, NewWebhookEvent};
 
 const EVENT_COLUMNS: &str = "source, delivery_id, topic, event_id, shop_domain, api_version, \
      triggered_at, resource_key, received_at, verification, headers, body, synthetic";
 const EVENT_COLUMN_COUNT: usize = 13;
+
+/// Rows per event insert: 3,328 parameters, well inside both backends' limits, and the
+/// configured default batch (`webhooks.batch_max`) in one statement.
+const EVENT_CHUNK_MAX: usize = 256;
+/// Event inserts are padded up to a multiple of this many rows by repeating the chunk's last
+/// row, which the unique constraint then skips: 16 prepared statements serve every batch size,
+/// at the cost of at most 15 repeated rows (a bind and an index probe each).
+const EVENT_CHUNK_STEP: usize = 16;
+
+/// Ids per job insert (padded to a power of two, see `enqueue_webhook_jobs`).
+const JOB_CHUNK_MAX: usize = 256;
 
 const JOB_COLUMNS: &str =
     "queue, kind, payload, subject, priority, max_attempts, run_at, created_at, updated_at";
@@ -19,6 +37,56 @@ const JOB_COLUMNS: &str =
 const REJECTION_COLUMNS: &str =
     "source, cause, status_code, received_at, delivery_id, topic, body_len, body_sha256, detail";
 const REJECTION_COLUMN_COUNT: usize = 9;
+
+/// Where a transaction's `BEGIN` and `COMMIT` go. SQLite runs a script of several statements in
+/// one call, so they ride on the first and last statements; Postgres's extended protocol takes
+/// one statement per message, so there the caller's sqlx transaction frames the statements.
+pub(super) struct Framing {
+    begin: &'static str,
+    commit: &'static str,
+}
+
+impl Framing {
+    const INLINE: Framing = Framing {
+        begin: "BEGIN IMMEDIATE; ",
+        commit: "; COMMIT",
+    };
+    pub(super) const NONE: Framing = Framing {
+        begin: "",
+        commit: "",
+    };
+
+    /// The prefix for the next statement: `BEGIN` the first time, nothing after.
+    fn open(&mut self) -> &'static str {
+        std::mem::take(&mut self.begin)
+    }
+
+    /// The suffix for the last statement: `COMMIT`, once.
+    fn close(&mut self) -> &'static str {
+        std::mem::take(&mut self.commit)
+    }
+
+    /// Commits with a statement of its own if no statement carried the commit.
+    async fn finish(mut self, conn: &mut AnyConnection) -> DbResult<()> {
+        if self.commit.is_empty() {
+            return Ok(());
+        }
+        let sql = format!("{}COMMIT", self.open());
+        conn.execute(AssertSqlSafe(sql)).await?;
+        Ok(())
+    }
+}
+
+/// Chunk sizes for `n` event rows: `(rows, padded rows)` per statement.
+fn event_chunks(mut n: usize) -> Vec<(usize, usize)> {
+    let mut chunks = Vec::new();
+    while n > 0 {
+        let rows = n.min(EVENT_CHUNK_MAX);
+        chunks.push((rows, rows.next_multiple_of(EVENT_CHUNK_STEP)));
+        n -= rows;
+    }
+    chunks
+}
 
 impl SqlStore {
     pub(super) async fn ingest_batch(
@@ -28,6 +96,10 @@ impl SqlStore {
         job: &JobSpec,
         write_free: &(dyn Fn() + Send + Sync),
     ) -> DbResult<Vec<IngestOutcome>> {
+        if events.is_empty() && rejections.is_empty() {
+            write_free();
+            return Ok(Vec::new());
+        }
         // With the log synced separately, the commit itself need not wait for the disk; the
         // caller hears of it only once `commit_durable` has returned (see `wal_sync`).
         let commit_durability = match self.wal_sync {
@@ -35,21 +107,61 @@ impl SqlStore {
             None => Durability::Full,
         };
         let mut conn = self.writer(commit_durability).await?;
-        let mut tx = self.begin(&mut conn, commit_durability).await?;
+        let outcomes = match self.backend {
+            Backend::Postgres => {
+                let mut tx = self.begin(&mut conn, commit_durability).await?;
+                let outcomes = self
+                    .ingest_statements(&mut tx, events, rejections, job, Framing::NONE)
+                    .await?;
+                tx.commit().await?;
+                outcomes
+            }
+            Backend::Sqlite => {
+                let written = self
+                    .ingest_statements(&mut conn, events, rejections, job, Framing::INLINE)
+                    .await;
+                match written {
+                    Ok(outcomes) => outcomes,
+                    Err(error) => {
+                        roll_back(&mut conn).await;
+                        return Err(error);
+                    }
+                }
+            }
+        };
+        // Hand the write connection to the next batch before waiting for the disk.
+        drop(conn);
+        write_free();
+        if let Some(wal) = &self.wal_sync {
+            wal.commit_durable().await?;
+        }
+        Ok(outcomes)
+    }
 
+    /// The transaction's statements, framed by `framing`.
+    async fn ingest_statements(
+        &self,
+        conn: &mut AnyConnection,
+        events: &[NewWebhookEvent],
+        rejections: &[NewRejection],
+        job: &JobSpec,
+        mut framing: Framing,
+    ) -> DbResult<Vec<IngestOutcome>> {
         // Rows the unique constraint let in, by (source, delivery id).
         let mut inserted: HashMap<(String, String), i64> = HashMap::with_capacity(events.len());
         let mut offset = 0;
-        for size in fixed_chunks(events.len()) {
-            let chunk = &events[offset..offset + size];
-            offset += size;
+        for (rows, padded) in event_chunks(events.len()) {
+            let chunk = &events[offset..offset + rows];
+            offset += rows;
             let sql = format!(
-                "INSERT INTO webhook_events ({EVENT_COLUMNS}) VALUES {} \
+                "{begin}INSERT INTO webhook_events ({EVENT_COLUMNS}) VALUES {values} \
                  ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id, source, delivery_id",
-                Params::new(self.backend).rows(size, EVENT_COLUMN_COUNT)
+                begin = framing.open(),
+                values = Params::new(self.backend).rows(padded, EVENT_COLUMN_COUNT)
             );
             let mut query = sqlx::query::<Any>(AssertSqlSafe(sql));
-            for e in chunk {
+            for i in 0..padded {
+                let e = &chunk[i.min(rows - 1)];
                 query = query
                     .bind(&e.source)
                     .bind(&e.delivery_id)
@@ -65,7 +177,7 @@ impl SqlStore {
                     .bind(&e.body)
                     .bind(i64::from(e.synthetic));
             }
-            for row in query.fetch_all(&mut *tx).await? {
+            for row in query.fetch_all(&mut *conn).await? {
                 inserted.insert(
                     (row.try_get("source")?, row.try_get("delivery_id")?),
                     row.try_get("id")?,
@@ -91,24 +203,21 @@ impl SqlStore {
                     )
                     .bind(&e.source)
                     .bind(&e.delivery_id)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut *conn)
                     .await?;
                     outcomes.push(IngestOutcome::Duplicate { event_id: id });
                 }
             }
         }
 
-        let now = events.first().map(|e| e.received_at).unwrap_or_default();
-        self.enqueue_webhook_jobs(&mut tx, &new_ids, job, now)
-            .await?;
-
         let mut offset = 0;
         for size in fixed_chunks(rejections.len()) {
             let chunk = &rejections[offset..offset + size];
             offset += size;
             let sql = format!(
-                "INSERT INTO webhook_rejections ({REJECTION_COLUMNS}) VALUES {}",
-                Params::new(self.backend).rows(size, REJECTION_COLUMN_COUNT)
+                "{begin}INSERT INTO webhook_rejections ({REJECTION_COLUMNS}) VALUES {values}",
+                begin = framing.open(),
+                values = Params::new(self.backend).rows(size, REJECTION_COLUMN_COUNT)
             );
             let mut query = sqlx::query::<Any>(AssertSqlSafe(sql));
             for r in chunk {
@@ -123,24 +232,34 @@ impl SqlStore {
                     .bind(&r.body_sha256)
                     .bind(&r.detail);
             }
-            query.execute(&mut *tx).await?;
+            query.execute(&mut *conn).await?;
         }
 
-        tx.commit().await?;
-        // Hand the write connection to the next batch before waiting for the disk.
-        drop(conn);
-        write_free();
-        if let Some(wal) = &self.wal_sync {
-            wal.commit_durable().await?;
-        }
+        let now = events.first().map(|e| e.received_at).unwrap_or_default();
+        self.enqueue_webhook_jobs(conn, &new_ids, job, now, &mut framing)
+            .await?;
+        framing.finish(conn).await?;
         Ok(outcomes)
+    }
+}
+
+/// Ends a failed SQLite ingest transaction (a failed statement leaves it open). If even that
+/// fails, the connection is closed rather than handed to the next writer in an unknown state.
+async fn roll_back(conn: &mut PoolConnection<Any>) {
+    if let Err(error) = conn.execute("ROLLBACK").await {
+        // "no transaction is active": BEGIN itself failed, or COMMIT had already ended it.
+        if !error.to_string().contains("no transaction is active") {
+            tracing::warn!(error = %error, "ROLLBACK after a failed ingest failed; closing the write connection");
+            conn.close_on_drop();
+        }
     }
 }
 
 impl SqlStore {
     /// Queues one job per stored webhook event, built in SQL from the event ids: one statement
-    /// per 64 events, its id list padded to a power of two (a repeated id matches nothing new) so
-    /// seven prepared statements serve every batch size. The subject is `webhook_subject(id)`,
+    /// per 256 events, its id list padded to a power of two (a repeated id matches nothing new)
+    /// so nine prepared statements serve every batch size. The last statement carries the
+    /// transaction's commit where `framing` puts it there. The subject is `webhook_subject(id)`,
     /// which the job runner parses; the payload says the same for people reading the table.
     pub(super) async fn enqueue_webhook_jobs(
         &self,
@@ -148,15 +267,19 @@ impl SqlStore {
         ids: &[i64],
         job: &JobSpec,
         now: i64,
+        framing: &mut Framing,
     ) -> DbResult<()> {
-        for chunk in ids.chunks(64) {
+        let chunks = ids.chunks(JOB_CHUNK_MAX).count();
+        for (i, chunk) in ids.chunks(JOB_CHUNK_MAX).enumerate() {
             let padded = chunk.len().next_power_of_two();
             let mut p = Params::new(self.backend);
+            let begin = framing.open();
+            let commit = if i + 1 == chunks { framing.close() } else { "" };
             let sql = format!(
-                "INSERT INTO jobs ({JOB_COLUMNS}) \
+                "{begin}INSERT INTO jobs ({JOB_COLUMNS}) \
                  SELECT {queue}, {kind}, '{{\"event_id\":' || id || '}}', '{WEBHOOK_SUBJECT_PREFIX}' || id, \
                  {priority}, {max_attempts}, {run_at}, {created_at}, {updated_at} \
-                 FROM webhook_events WHERE id IN ({ids})",
+                 FROM webhook_events WHERE id IN ({ids}){commit}",
                 queue = p.next(),
                 kind = p.next(),
                 priority = p.next(),
