@@ -134,6 +134,8 @@ pub struct World {
     /// The world's current time: `config.now` until live mode moves it forward.
     now: OffsetDateTime,
     changes: broadcast::Sender<Change>,
+    /// Changes broadcast so far, so a follower can tell when it has seen them all.
+    changes_sent: u64,
 }
 
 impl World {
@@ -179,6 +181,7 @@ impl World {
             support: support::Support::default(),
             now,
             changes: broadcast::channel(CHANGE_BUFFER).0,
+            changes_sent: 0,
         };
         world.support = support::generate(&world);
         world
@@ -196,6 +199,11 @@ impl World {
     /// Receives every change made from now on (live mode, admin actions).
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.changes.subscribe()
+    }
+
+    /// How many changes have been broadcast (to subscribers or to none).
+    pub fn changes_sent(&self) -> u64 {
+        self.changes_sent
     }
 
     pub fn shop(&self) -> &Shop {

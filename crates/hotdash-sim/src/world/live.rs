@@ -67,6 +67,7 @@ impl World {
         for change in &changes {
             // No subscribers is fine: the changes are still returned.
             let _ = self.changes.send(change.clone());
+            self.changes_sent += 1;
         }
         changes
     }

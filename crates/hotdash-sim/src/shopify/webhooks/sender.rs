@@ -102,6 +102,10 @@ struct Shared {
     workers: Mutex<HashMap<String, mpsc::UnboundedSender<Delivery>>>,
     /// Deliveries queued, held back or waiting for a retry.
     pending: watch::Sender<usize>,
+    /// The world `follow` turns into deliveries, and how many of its changes it has taken in
+    /// (turned into deliveries, or lost to lag): `settle` first waits for it to catch up.
+    followed: Mutex<Option<SharedWorld>>,
+    forwarded: watch::Sender<u64>,
     /// Cancelled by `shutdown`: every task the sender started ends.
     stop: CancellationToken,
 }
@@ -143,6 +147,8 @@ impl WebhookSender {
                 dice: Mutex::new(dice),
                 workers: Mutex::default(),
                 pending: watch::Sender::new(0),
+                followed: Mutex::new(None),
+                forwarded: watch::Sender::new(0),
                 stop: CancellationToken::new(),
             }),
         }
@@ -160,6 +166,9 @@ impl WebhookSender {
         mut changes: broadcast::Receiver<Change>,
     ) -> JoinHandle<()> {
         let sender = self.clone();
+        let seen = world.read().expect("world lock").changes_sent();
+        self.shared.forwarded.send_replace(seen);
+        *self.shared.followed.lock().expect("followed lock") = Some(world.clone());
         self.shared.spawn(async move {
             let mut topics = ChangeTopics::default();
             loop {
@@ -168,6 +177,7 @@ impl WebhookSender {
                     Err(broadcast::error::RecvError::Lagged(skipped)) => {
                         // Like Shopify's lost webhooks: reconciliation has to catch these.
                         tracing::warn!(skipped, "webhook sender fell behind the store's changes");
+                        sender.shared.forwarded.send_modify(|n| *n += skipped);
                         continue;
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
@@ -179,6 +189,7 @@ impl WebhookSender {
                 for event in events {
                     sender.send_event(event);
                 }
+                sender.shared.forwarded.send_modify(|n| *n += 1);
             }
         })
     }
@@ -286,12 +297,22 @@ impl WebhookSender {
         self.shared.stop.is_cancelled()
     }
 
-    /// Waits until nothing is queued, held back or waiting for a retry; false if `limit` ran
-    /// out first.
+    /// Waits until every change the followed world has made so far has become deliveries, and
+    /// nothing is queued, held back or waiting for a retry; false if `limit` ran out first.
+    /// (Changes reach the sender through a channel: right after a change, nothing may be
+    /// pending yet only because the sender has not read it.)
     pub async fn settle(&self, limit: Duration) -> bool {
-        let mut pending = self.shared.pending.subscribe();
-        let idle = pending.wait_for(|n| *n == 0);
-        matches!(tokio::time::timeout(limit, idle).await, Ok(Ok(_)))
+        let made = (self.shared.followed.lock().expect("followed lock").clone())
+            .map(|world| world.read().expect("world lock").changes_sent());
+        let idle = async {
+            if let Some(made) = made {
+                let mut forwarded = self.shared.forwarded.subscribe();
+                forwarded.wait_for(|n| *n >= made).await?;
+            }
+            let mut pending = self.shared.pending.subscribe();
+            pending.wait_for(|n| *n == 0).await.map(|_| ())
+        };
+        matches!(tokio::time::timeout(limit, idle).await, Ok(Ok(())))
     }
 
     /// The worker queue of subscription `id`, started on first use.
