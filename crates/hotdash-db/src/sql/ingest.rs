@@ -9,10 +9,9 @@
 
 use std::collections::HashMap;
 
-use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor, Row};
 
-use super::{Durability, Params, SqlStore, fixed_chunks};
+use super::{Durability, Params, SqlStore, WriteConnection, fixed_chunks};
 use crate::rows::WEBHOOK_SUBJECT_PREFIX;
 use crate::{Backend, DbResult, IngestOutcome, JobSpec, NewRejection, NewWebhookEvent};
 
@@ -244,13 +243,13 @@ impl SqlStore {
 }
 
 /// Ends a failed SQLite ingest transaction (a failed statement leaves it open). If even that
-/// fails, the connection is closed rather than handed to the next writer in an unknown state.
-async fn roll_back(conn: &mut PoolConnection<Any>) {
+/// fails, the connection is discarded rather than handed to the next writer in an unknown state.
+async fn roll_back(conn: &mut WriteConnection<'_>) {
     if let Err(error) = conn.execute("ROLLBACK").await {
         // "no transaction is active": BEGIN itself failed, or COMMIT had already ended it.
         if !error.to_string().contains("no transaction is active") {
             tracing::warn!(error = %error, "ROLLBACK after a failed ingest failed; closing the write connection");
-            conn.close_on_drop();
+            conn.discard();
         }
     }
 }
