@@ -6,6 +6,9 @@
 #
 #   bench/ingest.sh sqlite|postgres|ceiling  env: RUNS=3 SECONDS_PER_RUN=15 WORKERS=0 CONNECTIONS=64 RATE=5000
 #
+# BENCH_RANDOM_IDS=1 makes the wrk runs send random UUIDs as webhook ids, as Shopify does, instead of
+# nearly sorted ones (see bench/shopify.lua; loadgen's rate runs keep sorted ids).
+#
 # `ceiling` is the same server built with the `bench-ceiling` feature and told to acknowledge
 # without storing (BENCH_DISCARD_DELIVERIES=1): what verifying and answering cost alone.
 #

@@ -21,6 +21,7 @@ mod wal_sync;
 
 pub use read::gold_reply_resource_key;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -322,6 +323,25 @@ impl Params {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// The text of statement `name` for `rows` rows on `backend`, built by `build` the first time
+/// only: multi-row statements have thousands of placeholders, and the hot paths (ingest, sync
+/// upserts) write the same few sizes over and over. `name`s are unique per statement shape.
+fn cached_statement(
+    name: &'static str,
+    backend: Backend,
+    rows: usize,
+    build: impl FnOnce() -> String,
+) -> String {
+    type Cache = std::sync::Mutex<HashMap<(&'static str, Backend, usize), String>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry((name, backend, rows))
+        .or_insert_with(build)
+        .clone()
 }
 
 /// `$from, $from+1, …` for an `IN (…)` list of `n` items.

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor, Row};
 
-use super::{Durability, Params, SqlStore, WriteConnection, fixed_chunks};
+use super::{Durability, Params, SqlStore, WriteConnection, cached_statement, fixed_chunks};
 use crate::rows::WEBHOOK_SUBJECT_PREFIX;
 use crate::{Backend, DbResult, IngestOutcome, JobSpec, NewRejection, NewWebhookEvent};
 
@@ -146,18 +146,20 @@ impl SqlStore {
         job: &JobSpec,
         mut framing: Framing,
     ) -> DbResult<Vec<IngestOutcome>> {
-        // Rows the unique constraint let in, by (source, delivery id).
-        let mut inserted: HashMap<(String, String), i64> = HashMap::with_capacity(events.len());
+        // Rows the unique constraint let in: (source, delivery id, id).
+        let mut returned: Vec<(String, String, i64)> = Vec::with_capacity(events.len());
         let mut offset = 0;
         for (rows, padded) in event_chunks(events.len()) {
             let chunk = &events[offset..offset + rows];
             offset += rows;
-            let sql = format!(
-                "{begin}INSERT INTO webhook_events ({EVENT_COLUMNS}) VALUES {values} \
-                 ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id, source, delivery_id",
-                begin = framing.open(),
-                values = Params::new(self.backend).rows(padded, EVENT_COLUMN_COUNT)
-            );
+            let insert = cached_statement("ingest webhook_events", self.backend, padded, || {
+                format!(
+                    "INSERT INTO webhook_events ({EVENT_COLUMNS}) VALUES {} \
+                     ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id, source, delivery_id",
+                    Params::new(self.backend).rows(padded, EVENT_COLUMN_COUNT)
+                )
+            });
+            let sql = format!("{}{insert}", framing.open());
             let mut query = sqlx::query::<Any>(AssertSqlSafe(sql));
             for i in 0..padded {
                 let e = &chunk[i.min(rows - 1)];
@@ -177,20 +179,19 @@ impl SqlStore {
                     .bind(i64::from(e.synthetic));
             }
             for row in query.fetch_all(&mut *conn).await? {
-                inserted.insert(
-                    (row.try_get("source")?, row.try_get("delivery_id")?),
-                    row.try_get("id")?,
-                );
+                returned.push((row.try_get(1)?, row.try_get(2)?, row.try_get(0)?));
             }
         }
+        let mut inserted: HashMap<(&str, &str), i64> = (returned.iter())
+            .map(|(source, delivery_id, id)| ((source.as_str(), delivery_id.as_str()), *id))
+            .collect();
 
         // The first occurrence of an inserted key is accepted; any later one in the same batch,
         // and every key the constraint turned away, is a duplicate of the stored row.
         let mut outcomes = Vec::with_capacity(events.len());
         let mut new_ids = Vec::with_capacity(inserted.len());
         for e in events {
-            let key = (e.source.clone(), e.delivery_id.clone());
-            match inserted.remove(&key) {
+            match inserted.remove(&(e.source.as_str(), e.delivery_id.as_str())) {
                 Some(id) => {
                     new_ids.push(id);
                     outcomes.push(IngestOutcome::Accepted { event_id: id });
@@ -271,23 +272,25 @@ impl SqlStore {
         let chunks = ids.chunks(JOB_CHUNK_MAX).count();
         for (i, chunk) in ids.chunks(JOB_CHUNK_MAX).enumerate() {
             let padded = chunk.len().next_power_of_two();
-            let mut p = Params::new(self.backend);
-            let begin = framing.open();
+            let insert = cached_statement("enqueue webhook jobs", self.backend, padded, || {
+                let mut p = Params::new(self.backend);
+                format!(
+                    "INSERT INTO jobs ({JOB_COLUMNS}) \
+                     SELECT {queue}, {kind}, '{{\"event_id\":' || id || '}}', '{WEBHOOK_SUBJECT_PREFIX}' || id, \
+                     {priority}, {max_attempts}, {run_at}, {created_at}, {updated_at} \
+                     FROM webhook_events WHERE id IN ({ids})",
+                    queue = p.next(),
+                    kind = p.next(),
+                    priority = p.next(),
+                    max_attempts = p.next(),
+                    run_at = p.next(),
+                    created_at = p.next(),
+                    updated_at = p.next(),
+                    ids = p.list(padded),
+                )
+            });
             let commit = if i + 1 == chunks { framing.close() } else { "" };
-            let sql = format!(
-                "{begin}INSERT INTO jobs ({JOB_COLUMNS}) \
-                 SELECT {queue}, {kind}, '{{\"event_id\":' || id || '}}', '{WEBHOOK_SUBJECT_PREFIX}' || id, \
-                 {priority}, {max_attempts}, {run_at}, {created_at}, {updated_at} \
-                 FROM webhook_events WHERE id IN ({ids}){commit}",
-                queue = p.next(),
-                kind = p.next(),
-                priority = p.next(),
-                max_attempts = p.next(),
-                run_at = p.next(),
-                created_at = p.next(),
-                updated_at = p.next(),
-                ids = p.list(padded),
-            );
+            let sql = format!("{}{insert}{commit}", framing.open());
             let mut query = sqlx::query::<Any>(AssertSqlSafe(sql))
                 .bind(&job.queue)
                 .bind(&job.kind)

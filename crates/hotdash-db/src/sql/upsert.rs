@@ -8,13 +8,10 @@
 //! Tables with a `webhook_updated_at` column remember the newest version a webhook delivered:
 //! webhook rows set it, sync rows leave it alone. Reconciliation compares it with `updated_at`.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments, AssertSqlSafe, Transaction};
 
-use super::{Params, fixed_chunks, fixed_chunks_of};
+use super::{Params, cached_statement, fixed_chunks, fixed_chunks_of};
 use crate::{Backend, DbResult};
 
 /// One bound value.
@@ -88,14 +85,7 @@ impl Spec {
     /// The statement for `rows` rows, built once per (table, backend, size): a back-fill
     /// writes thousands of them, and the 256-row text has thousands of placeholders.
     fn cached_sql(&self, backend: Backend, rows: usize) -> String {
-        type Cache = Mutex<HashMap<(&'static str, Backend, usize), String>>;
-        static CACHE: OnceLock<Cache> = OnceLock::new();
-        let cache = CACHE.get_or_init(Default::default);
-        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry((self.table, backend, rows))
-            .or_insert_with(|| self.sql(backend, rows))
-            .clone()
+        cached_statement(self.table, backend, rows, || self.sql(backend, rows))
     }
 
     fn sql(&self, backend: Backend, rows: usize) -> String {
