@@ -112,13 +112,23 @@ async fn pipelined_ingest_frees_the_writer_once_per_committed_batch() {
     assert_eq!(freed.load(Ordering::SeqCst), 2);
 }
 
+/// Runs test-only DDL (triggers that fail or slow a statement) on `db` over a connection of
+/// its own.
+async fn run_ddl(db: &TestDb, ddl: &[&str]) {
+    let admin = connect(db.url(), &ConnectOptions::default()).await.unwrap();
+    for sql in ddl {
+        admin.execute_raw(sql).await.unwrap();
+    }
+    admin.close().await;
+}
+
 #[tokio::test]
 async fn a_failed_ingest_stores_nothing_and_leaves_the_writer_usable() {
     let db = TestDb::new().await;
     let store = db.store();
     // A real failure inside the transaction, after the deliveries are inserted: enqueueing a
     // job of kind `boom` aborts (on SQLite the statement also carries the COMMIT).
-    let ddl: &[&str] = match db.backend() {
+    let boom_ddl: &[&str] = match db.backend() {
         Backend::Sqlite => &[
             "CREATE TRIGGER boom BEFORE INSERT ON jobs WHEN NEW.kind = 'boom' \
               BEGIN SELECT RAISE(ABORT, 'boom'); END",
@@ -130,11 +140,7 @@ async fn a_failed_ingest_stores_nothing_and_leaves_the_writer_usable() {
              EXECUTE FUNCTION boom()",
         ],
     };
-    let admin = connect(db.url(), &ConnectOptions::default()).await.unwrap();
-    for sql in ddl {
-        admin.execute_raw(sql).await.unwrap();
-    }
-    admin.close().await;
+    run_ddl(&db, boom_ddl).await;
 
     let boom = JobSpec {
         kind: "boom".into(),
@@ -157,6 +163,62 @@ async fn a_failed_ingest_stores_nothing_and_leaves_the_writer_usable() {
         "{out:?}"
     );
     assert_eq!(store.queue_stats("webhooks", 20).await.unwrap().depth, 2);
+}
+
+#[tokio::test]
+async fn an_ingest_abandoned_mid_transaction_leaves_the_writer_usable() {
+    let db = TestDb::new().await;
+    let store = db.store();
+    // Inserting a delivery of topic `slow` takes about a second, long enough to drop the ingest
+    // future while its transaction is open (as aborting a writer task at shutdown would).
+    let slow_ddl: &[&str] = match db.backend() {
+        Backend::Sqlite => &[
+            "CREATE TABLE burn (n INTEGER)",
+            "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000) \
+             INSERT INTO burn SELECT n FROM c",
+            // Triggers cannot hold a CTE; a cross join burns the time instead.
+            "CREATE TRIGGER slow BEFORE INSERT ON webhook_events WHEN NEW.topic = 'slow' \
+             BEGIN SELECT count(*) FROM burn a, burn b; END",
+        ],
+        Backend::Postgres => &[
+            "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$",
+            "CREATE TRIGGER slow BEFORE INSERT ON webhook_events FOR EACH ROW \
+             WHEN (NEW.topic = 'slow') EXECUTE FUNCTION slow()",
+        ],
+    };
+    run_ddl(&db, slow_ddl).await;
+
+    let slow = NewWebhookEvent {
+        topic: "slow".into(),
+        ..event("shopify", "slow", 10)
+    };
+    let abandoned = {
+        let store = store.clone();
+        tokio::spawn(async move { store.ingest(&[slow], &[], &job_spec()).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    abandoned.abort();
+    assert!(abandoned.await.unwrap_err().is_cancelled());
+
+    // The next transactions, ingest and a job claim, run as if nothing had happened, and the
+    // abandoned delivery was never stored.
+    let out = store
+        .ingest(&[event("shopify", "after", 20)], &[], &job_spec())
+        .await
+        .unwrap();
+    assert!(matches!(out[0], IngestOutcome::Accepted { .. }), "{out:?}");
+    let claimed = store
+        .claim_jobs("webhooks", "w", 10, 60_000, 30)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let events = store
+        .list_webhook_events(&WebhookFilter::default())
+        .await
+        .unwrap();
+    let deliveries: Vec<&str> = events.iter().map(|e| e.delivery_id.as_str()).collect();
+    assert_eq!(deliveries, ["after"]);
 }
 
 #[tokio::test]

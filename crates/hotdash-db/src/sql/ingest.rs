@@ -116,16 +116,15 @@ impl SqlStore {
                 outcomes
             }
             Backend::Sqlite => {
+                let mut inline = InlineTransaction::open(&mut conn);
                 let written = self
-                    .ingest_statements(&mut conn, events, rejections, job, Framing::INLINE)
+                    .ingest_statements(inline.conn, events, rejections, job, Framing::INLINE)
                     .await;
-                match written {
-                    Ok(outcomes) => outcomes,
-                    Err(error) => {
-                        roll_back(&mut conn).await;
-                        return Err(error);
-                    }
+                if written.is_err() {
+                    roll_back(inline.conn).await;
                 }
+                inline.ended();
+                written?
             }
         };
         // Hand the write connection to the next batch before waiting for the disk.
@@ -240,6 +239,35 @@ impl SqlStore {
             .await?;
         framing.finish(conn).await?;
         Ok(outcomes)
+    }
+}
+
+/// A transaction begun and committed by the statements themselves (`Framing::INLINE`), which no
+/// sqlx `Transaction` rolls back if the future is dropped half-way (a writer task aborted at
+/// shutdown): then the kept write connection would stay inside it and every later write fail.
+/// Unless told the transaction ended, dropping this discards the connection instead (closing it
+/// rolls back).
+struct InlineTransaction<'c, 'a> {
+    conn: &'c mut WriteConnection<'a>,
+    ended: bool,
+}
+
+impl<'c, 'a> InlineTransaction<'c, 'a> {
+    fn open(conn: &'c mut WriteConnection<'a>) -> Self {
+        Self { conn, ended: false }
+    }
+
+    /// Committed, or rolled back (or the connection discarded) after a failure.
+    fn ended(&mut self) {
+        self.ended = true;
+    }
+}
+
+impl Drop for InlineTransaction<'_, '_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.conn.discard();
+        }
     }
 }
 
