@@ -142,8 +142,8 @@ fn sqlite_pool(max: u32, options: &ConnectOptions) -> AnyPoolOptions {
         .max_connections(max)
         .acquire_timeout(options.acquire_timeout)
         // A connection to a local file cannot go stale between uses, and a ping before each
-        // acquire is one more round trip to the connection's worker thread per transaction
-        // (sqlx still pings on release, which catches a connection left mid-statement).
+        // acquire is one more round trip to the connection's worker thread per read. (The write
+        // connection is acquired once and kept: see `SqlStore::sqlite_writer`.)
         .test_before_acquire(false)
         .after_connect(|conn, _meta| {
             Box::pin(async move {

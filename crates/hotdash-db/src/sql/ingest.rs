@@ -297,7 +297,7 @@ impl SqlStore {
         now: i64,
         framing: &mut Framing,
     ) -> DbResult<()> {
-        let chunks = ids.chunks(JOB_CHUNK_MAX).count();
+        let chunks = ids.len().div_ceil(JOB_CHUNK_MAX);
         for (i, chunk) in ids.chunks(JOB_CHUNK_MAX).enumerate() {
             let padded = chunk.len().next_power_of_two();
             let insert = cached_statement("enqueue webhook jobs", self.backend, padded, || {
