@@ -55,6 +55,15 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
+    /// From SQLite's ingest connection (see `sql::sqlite_ingest`).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the SQLite ingest connection is closed")]
+    IngestClosed,
+    #[error(
+        "an in-memory SQLite database cannot be shared by HotDash's connections; name a file (sqlite://data/hotdash.db)"
+    )]
+    InMemorySqlite,
     #[error("syncing the database log to disk failed: {0}")]
     Sync(std::io::Error),
 }

@@ -15,6 +15,7 @@ mod filter;
 mod ingest;
 mod jobs;
 mod read;
+mod sqlite_ingest;
 mod sync;
 mod upsert;
 mod wal_sync;
@@ -70,16 +71,18 @@ pub struct SqlStore {
     /// SQLite: that one connection, checked out of `write` at the first write and kept, so that
     /// handing it from one transaction to the next is a mutex hand-off rather than sqlx's
     /// return-to-pool ping, a round trip to its worker thread (~0.5 ms of each ingest batch's
-    /// 3.5 ms cycle on the 2-core bench machine). `None` until then, and after a failure that
-    /// left it in an unknown state (see [`WriteConnection::discard`]).
-    sqlite_writer: tokio::sync::Mutex<Option<PoolConnection<Any>>>,
+    /// 3.5 ms cycle on the 2-core bench machine). `None` until then. Its mutex is SQLite's
+    /// write lock: `sqlite_ingest`'s connection writes only while holding it too.
+    sqlite_writer: Arc<tokio::sync::Mutex<Option<PoolConnection<Any>>>>,
+    /// SQLite: the ingest transaction's own connection and thread (see `sqlite_ingest`).
+    sqlite_ingest: Option<sqlite_ingest::IngestWriter>,
     /// The `synchronous` level last set on SQLite's write connection, so a run of commits at one
     /// level costs no extra statement. It can only be stale towards safety: a reconnected
     /// connection starts at FULL (see `sqlite_pool`) whatever this says.
     sqlite_sync: std::sync::Mutex<Option<Durability>>,
     read: AnyPool,
-    /// SQLite on a file: ingest's log fsync, pipelined behind its commit (see `wal_sync`).
-    /// `None` on Postgres and for in-memory SQLite, where ingest commits at full durability.
+    /// SQLite: ingest's log fsync, pipelined behind its commit (see `wal_sync`). `None` on
+    /// Postgres, where ingest commits at full durability.
     wal_sync: Option<wal_sync::WalSync>,
     /// SQLite only: WAL checkpoints in the background (see `checkpoint`), stopped on drop.
     _checkpointer: Option<checkpoint::Checkpointer>,
@@ -100,21 +103,19 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> DbResult<Arc<SqlSto
                 sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
                     .fetch_one(&write)
                     .await?;
-            let (wal_sync, checkpointer) = match file.is_empty() {
-                true => (None, None), // in memory: no log to sync or checkpoint
-                false => (
-                    Some(wal_sync::WalSync::new(&file)),
-                    Some(checkpoint::start(url).await?),
-                ),
-            };
+            if file.is_empty() {
+                // Each sqlx pool would open a database of its own: readers would see nothing.
+                return Err(DbError::InMemorySqlite);
+            }
             SqlStore {
                 backend,
                 write,
                 read,
-                sqlite_writer: tokio::sync::Mutex::new(None),
+                sqlite_writer: Arc::new(tokio::sync::Mutex::new(None)),
+                sqlite_ingest: Some(sqlite_ingest::IngestWriter::open(&file)?),
                 sqlite_sync: std::sync::Mutex::new(None),
-                wal_sync,
-                _checkpointer: checkpointer,
+                wal_sync: Some(wal_sync::WalSync::new(&file)),
+                _checkpointer: Some(checkpoint::start(url).await?),
             }
         }
         Backend::Postgres => {
@@ -127,7 +128,8 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> DbResult<Arc<SqlSto
                 backend,
                 write: pool.clone(),
                 read: pool,
-                sqlite_writer: tokio::sync::Mutex::new(None),
+                sqlite_writer: Arc::new(tokio::sync::Mutex::new(None)),
+                sqlite_ingest: None,
                 sqlite_sync: std::sync::Mutex::new(None),
                 wal_sync: None,
                 _checkpointer: None,
@@ -161,7 +163,8 @@ fn sqlite_pool(max: u32, options: &ConnectOptions) -> AnyPoolOptions {
                 // spill in memory too instead of a temporary file.
                 conn.execute("PRAGMA temp_store = MEMORY").await?;
                 // Checkpoints run in the background (see `checkpoint`); only the write
-                // connection ever commits, so this matters for it alone.
+                // connection commits, so this matters for it alone (`sqlite_ingest`'s
+                // connection sets the same).
                 conn.execute(AssertSqlSafe(format!(
                     "PRAGMA wal_autocheckpoint = {}",
                     checkpoint::WRITER_AUTOCHECKPOINT_PAGES
@@ -186,27 +189,12 @@ enum Durability {
 
 /// A connection for one write transaction: SQLite's kept write connection, held until dropped,
 /// or a connection from the Postgres pool.
-enum WriteConnection<'a> {
-    Sqlite(tokio::sync::MutexGuard<'a, Option<PoolConnection<Any>>>),
+enum WriteConnection {
+    Sqlite(tokio::sync::OwnedMutexGuard<Option<PoolConnection<Any>>>),
     Pooled(PoolConnection<Any>),
 }
 
-impl WriteConnection<'_> {
-    /// Stops using this connection: it may be mid-transaction in a state nothing can end. The
-    /// next write connects afresh.
-    fn discard(&mut self) {
-        match self {
-            WriteConnection::Sqlite(held) => {
-                if let Some(mut conn) = held.take() {
-                    conn.close_on_drop();
-                }
-            }
-            WriteConnection::Pooled(conn) => conn.close_on_drop(),
-        }
-    }
-}
-
-impl std::ops::Deref for WriteConnection<'_> {
+impl std::ops::Deref for WriteConnection {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
@@ -217,7 +205,7 @@ impl std::ops::Deref for WriteConnection<'_> {
     }
 }
 
-impl std::ops::DerefMut for WriteConnection<'_> {
+impl std::ops::DerefMut for WriteConnection {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         match self {
             WriteConnection::Sqlite(held) => held.as_mut().expect("writer() fills the slot"),
@@ -228,15 +216,11 @@ impl std::ops::DerefMut for WriteConnection<'_> {
 
 impl SqlStore {
     /// A write connection with the durability pragma set, ready for `begin()`.
-    async fn writer(&self, durability: Durability) -> DbResult<WriteConnection<'_>> {
+    async fn writer(&self, durability: Durability) -> DbResult<WriteConnection> {
         if self.backend != Backend::Sqlite {
             return Ok(WriteConnection::Pooled(self.write.acquire().await?));
         }
-        // Waiting for the connection is bounded as the pool's acquire is.
-        let timeout = self.write.options().get_acquire_timeout();
-        let mut held = tokio::time::timeout(timeout, self.sqlite_writer.lock())
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)?;
+        let mut held = self.sqlite_write_lock().await?;
         if held.is_none() {
             *held = Some(self.write.acquire().await?);
             // A new connection starts at FULL (see `sqlite_pool`).
@@ -254,6 +238,17 @@ impl SqlStore {
             *self.sqlite_sync.lock().expect("sqlite_sync lock") = Some(durability);
         }
         Ok(conn)
+    }
+
+    /// SQLite's write lock, waited for as long as the pool's acquire would wait.
+    async fn sqlite_write_lock(
+        &self,
+    ) -> DbResult<tokio::sync::OwnedMutexGuard<Option<PoolConnection<Any>>>> {
+        let timeout = self.write.options().get_acquire_timeout();
+        let lock = self.sqlite_writer.clone().lock_owned();
+        Ok(tokio::time::timeout(timeout, lock)
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?)
     }
 
     /// Begins a transaction on `conn`; on Postgres, relaxed durability is set for it alone.
@@ -393,8 +388,8 @@ impl Store for SqlStore {
 
     async fn ingest_pipelined(
         &self,
-        events: &[NewWebhookEvent],
-        rejections: &[NewRejection],
+        events: Vec<NewWebhookEvent>,
+        rejections: Vec<NewRejection>,
         job: &JobSpec,
         write_free: &(dyn Fn() + Send + Sync),
     ) -> DbResult<Vec<IngestOutcome>> {
@@ -587,6 +582,9 @@ impl SqlStore {
 
     /// Closes both pools, waiting for connections to be returned.
     pub async fn close(&self) {
+        if let Some(ingest) = &self.sqlite_ingest {
+            ingest.close().await;
+        }
         // SQLite's kept write connection goes back first, or closing its pool would wait for it.
         drop(self.sqlite_writer.lock().await.take());
         self.write.close().await;

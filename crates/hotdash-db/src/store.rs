@@ -30,18 +30,19 @@ pub trait Store: Send + Sync + 'static {
         rejections: &[NewRejection],
         job: &JobSpec,
     ) -> DbResult<Vec<IngestOutcome>> {
-        self.ingest_pipelined(events, rejections, job, &|| {}).await
+        (self.ingest_pipelined(events.to_vec(), rejections.to_vec(), job, &|| {})).await
     }
 
-    /// [`Store::ingest`], calling `write_free` as soon as the next transaction may begin: on
-    /// SQLite that is once this one has committed and released the write connection, while its
-    /// log fsync is still to come; elsewhere, when the commit has returned. Still returns only
-    /// once the batch is durable. A group-commit writer gathers its next batch at that moment,
-    /// so the batch holds everything that arrived while the connection was busy.
+    /// [`Store::ingest`] taking the batch by value (on SQLite it moves to the ingest thread),
+    /// calling `write_free` as soon as the next transaction may begin: on SQLite that is once
+    /// this one has committed and released the write lock, while its log fsync is still to
+    /// come; elsewhere, when the commit has returned. Still returns only once the batch is
+    /// durable. A group-commit writer gathers its next batch at that moment, so the batch
+    /// holds everything that arrived while the connection was busy.
     async fn ingest_pipelined(
         &self,
-        events: &[NewWebhookEvent],
-        rejections: &[NewRejection],
+        events: Vec<NewWebhookEvent>,
+        rejections: Vec<NewRejection>,
         job: &JobSpec,
         write_free: &(dyn Fn() + Send + Sync),
     ) -> DbResult<Vec<IngestOutcome>>;

@@ -95,16 +95,21 @@ async fn pipelined_ingest_frees_the_writer_once_per_committed_batch() {
     let store = db.store();
     let freed = AtomicUsize::new(0);
     let out = store
-        .ingest_pipelined(&[event("shopify", "p", 10)], &[], &job_spec(), &|| {
-            freed.fetch_add(1, Ordering::SeqCst);
-        })
+        .ingest_pipelined(
+            vec![event("shopify", "p", 10)],
+            vec![],
+            &job_spec(),
+            &|| {
+                freed.fetch_add(1, Ordering::SeqCst);
+            },
+        )
         .await
         .unwrap();
     assert!(matches!(out[0], IngestOutcome::Accepted { .. }));
     assert_eq!(freed.load(Ordering::SeqCst), 1);
     // Every committed transaction frees the writer, an empty one (rejections only) too.
     store
-        .ingest_pipelined(&[], &[], &job_spec(), &|| {
+        .ingest_pipelined(vec![], vec![], &job_spec(), &|| {
             freed.fetch_add(1, Ordering::SeqCst);
         })
         .await
@@ -127,7 +132,7 @@ async fn a_failed_ingest_stores_nothing_and_leaves_the_writer_usable() {
     let db = TestDb::new().await;
     let store = db.store();
     // A real failure inside the transaction, after the deliveries are inserted: enqueueing a
-    // job of kind `boom` aborts (on SQLite the statement also carries the COMMIT).
+    // job of kind `boom` aborts.
     let boom_ddl: &[&str] = match db.backend() {
         Backend::Sqlite => &[
             "CREATE TRIGGER boom BEFORE INSERT ON jobs WHEN NEW.kind = 'boom' \
@@ -201,24 +206,40 @@ async fn an_ingest_abandoned_mid_transaction_leaves_the_writer_usable() {
     abandoned.abort();
     assert!(abandoned.await.unwrap_err().is_cancelled());
 
-    // The next transactions, ingest and a job claim, run as if nothing had happened, and the
-    // abandoned delivery was never stored.
+    // The next transactions, ingest and a job claim, run as if nothing had happened. The
+    // abandoned delivery was never acknowledged, and it is stored whole or not at all: SQLite's
+    // ingest thread finishes (and commits) a transaction it was handed, holding the write lock
+    // until then; Postgres rolls back the transaction of the dropped future.
     let out = store
         .ingest(&[event("shopify", "after", 20)], &[], &job_spec())
         .await
         .unwrap();
     assert!(matches!(out[0], IngestOutcome::Accepted { .. }), "{out:?}");
+    let expected: &[&str] = match db.backend() {
+        Backend::Sqlite => &["after", "slow"],
+        Backend::Postgres => &["after"],
+    };
     let claimed = store
         .claim_jobs("webhooks", "w", 10, 60_000, 30)
         .await
         .unwrap();
-    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed.len(), expected.len(), "one job per stored delivery");
     let events = store
         .list_webhook_events(&WebhookFilter::default())
         .await
         .unwrap();
-    let deliveries: Vec<&str> = events.iter().map(|e| e.delivery_id.as_str()).collect();
-    assert_eq!(deliveries, ["after"]);
+    let mut deliveries: Vec<&str> = events.iter().map(|e| e.delivery_id.as_str()).collect();
+    deliveries.sort_unstable();
+    assert_eq!(deliveries, expected);
+}
+
+#[tokio::test]
+async fn an_in_memory_sqlite_database_is_refused_with_a_reason() {
+    let error = connect("sqlite::memory:", &ConnectOptions::default())
+        .await
+        .err()
+        .expect("in-memory SQLite is refused");
+    assert!(error.to_string().contains("in-memory"), "{error}");
 }
 
 #[tokio::test]

@@ -1,17 +1,17 @@
 //! The ingest transaction: a batch of deliveries and rejections stored in one durable commit,
 //! each new delivery enqueued for processing in the same transaction (no dual write).
 //!
-//! On SQLite every statement is a round trip to the connection's worker thread, and each one
-//! waits for that thread (and then this task) to be scheduled on a busy two-core machine. A
-//! perf trace showed the worker idle for more than half of each transaction, so a batch is
-//! written in as few statements as possible: all of its deliveries in one padded insert with
-//! `BEGIN` in front, and its jobs in one insert with `COMMIT` behind.
+//! On SQLite the transaction runs on a connection of its own (`sqlite_ingest`), its log fsync
+//! pipelined behind the commit (`wal_sync`). On Postgres it is a few multi-row statements
+//! through sqlx: every statement is a network round trip there, so a batch's deliveries go in
+//! one padded insert and its jobs in another.
 
 use std::collections::HashMap;
 
-use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor, Row};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
 
-use super::{Durability, Params, SqlStore, WriteConnection, cached_statement, fixed_chunks};
+use super::sqlite_ingest::Batch;
+use super::{Durability, Params, SqlStore, cached_statement, fixed_chunks};
 use crate::rows::WEBHOOK_SUBJECT_PREFIX;
 use crate::{Backend, DbResult, IngestOutcome, JobSpec, NewRejection, NewWebhookEvent};
 
@@ -27,7 +27,7 @@ const EVENT_CHUNK_MAX: usize = 256;
 /// at the cost of at most 15 repeated rows (a bind and an index probe each).
 const EVENT_CHUNK_STEP: usize = 16;
 
-/// Ids per job insert (padded to a power of two, see `enqueue_webhook_jobs`).
+/// Ids per job insert (padded to a power of two, see `job_chunks`).
 const JOB_CHUNK_MAX: usize = 256;
 
 const JOB_COLUMNS: &str =
@@ -37,47 +37,8 @@ const REJECTION_COLUMNS: &str =
     "source, cause, status_code, received_at, delivery_id, topic, body_len, body_sha256, detail";
 const REJECTION_COLUMN_COUNT: usize = 9;
 
-/// Where a transaction's `BEGIN` and `COMMIT` go. SQLite runs a script of several statements in
-/// one call, so they ride on the first and last statements; Postgres's extended protocol takes
-/// one statement per message, so there the caller's sqlx transaction frames the statements.
-pub(super) struct Framing {
-    begin: &'static str,
-    commit: &'static str,
-}
-
-impl Framing {
-    const INLINE: Framing = Framing {
-        begin: "BEGIN IMMEDIATE; ",
-        commit: "; COMMIT",
-    };
-    pub(super) const NONE: Framing = Framing {
-        begin: "",
-        commit: "",
-    };
-
-    /// The prefix for the next statement: `BEGIN` the first time, nothing after.
-    fn open(&mut self) -> &'static str {
-        std::mem::take(&mut self.begin)
-    }
-
-    /// The suffix for the last statement: `COMMIT`, once.
-    fn close(&mut self) -> &'static str {
-        std::mem::take(&mut self.commit)
-    }
-
-    /// Commits with a statement of its own if no statement carried the commit.
-    async fn finish(mut self, conn: &mut AnyConnection) -> DbResult<()> {
-        if self.commit.is_empty() {
-            return Ok(());
-        }
-        let sql = format!("{}COMMIT", self.open());
-        conn.execute(AssertSqlSafe(sql)).await?;
-        Ok(())
-    }
-}
-
 /// Chunk sizes for `n` event rows: `(rows, padded rows)` per statement.
-fn event_chunks(mut n: usize) -> Vec<(usize, usize)> {
+pub(super) fn event_chunks(mut n: usize) -> Vec<(usize, usize)> {
     let mut chunks = Vec::new();
     while n > 0 {
         let rows = n.min(EVENT_CHUNK_MAX);
@@ -87,11 +48,75 @@ fn event_chunks(mut n: usize) -> Vec<(usize, usize)> {
     chunks
 }
 
+/// The insert of `padded` event rows (columns in `EVENT_COLUMNS` order), returning
+/// `id, source, delivery_id` of each row the unique constraint let in.
+pub(super) fn insert_events_sql(backend: Backend, padded: usize) -> String {
+    cached_statement("ingest webhook_events", backend, padded, || {
+        format!(
+            "INSERT INTO webhook_events ({EVENT_COLUMNS}) VALUES {} \
+             ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id, source, delivery_id",
+            Params::new(backend).rows(padded, EVENT_COLUMN_COUNT)
+        )
+    })
+}
+
+/// The insert of one job per webhook event among `padded` ids, built in SQL from the event
+/// rows. Parameters: queue, kind, priority, max_attempts, run_at, created_at, updated_at, then
+/// the ids (padded by repeating one: a repeated id matches nothing new).
+pub(super) fn enqueue_jobs_sql(backend: Backend, padded: usize) -> String {
+    cached_statement("enqueue webhook jobs", backend, padded, || {
+        let mut p = Params::new(backend);
+        format!(
+            "INSERT INTO jobs ({JOB_COLUMNS}) \
+             SELECT {queue}, {kind}, {job_columns}, \
+             {priority}, {max_attempts}, {run_at}, {created_at}, {updated_at} \
+             FROM webhook_events WHERE id IN ({ids})",
+            queue = p.next(),
+            kind = p.next(),
+            // The payload says `{"event_id":<id>}` for people reading the table; the subject
+            // is `webhook_subject(id)`, which the job runner parses.
+            job_columns =
+                format_args!("'{{\"event_id\":' || id || '}}', '{WEBHOOK_SUBJECT_PREFIX}' || id"),
+            priority = p.next(),
+            max_attempts = p.next(),
+            run_at = p.next(),
+            created_at = p.next(),
+            updated_at = p.next(),
+            ids = p.list(padded),
+        )
+    })
+}
+
+/// Job inserts for `ids`: `(chunk, padded length)` per statement, padded to a power of two so
+/// nine prepared statements serve every batch size.
+pub(super) fn job_chunks(ids: &[i64]) -> impl Iterator<Item = (&[i64], usize)> {
+    (ids.chunks(JOB_CHUNK_MAX)).map(|chunk| (chunk, chunk.len().next_power_of_two()))
+}
+
+/// Which events of a batch were stored: the id for the first occurrence of each key the
+/// insert returned (`returned`: source, delivery id, id), `None` for a duplicate (a later
+/// occurrence in the batch, or a key the constraint turned away), to be counted on its row.
+pub(super) fn stored_ids(
+    events: &[NewWebhookEvent],
+    returned: &[(String, String, i64)],
+) -> Vec<Option<i64>> {
+    let mut inserted: HashMap<(&str, &str), i64> = (returned.iter())
+        .map(|(source, delivery_id, id)| ((source.as_str(), delivery_id.as_str()), *id))
+        .collect();
+    (events.iter())
+        .map(|e| inserted.remove(&(e.source.as_str(), e.delivery_id.as_str())))
+        .collect()
+}
+
+/// Counts a duplicate delivery on its stored row and returns the row's id.
+pub(super) const COUNT_DUPLICATE: &str = "UPDATE webhook_events \
+     SET duplicate_count = duplicate_count + 1 WHERE source = $1 AND delivery_id = $2 RETURNING id";
+
 impl SqlStore {
     pub(super) async fn ingest_batch(
         &self,
-        events: &[NewWebhookEvent],
-        rejections: &[NewRejection],
+        events: Vec<NewWebhookEvent>,
+        rejections: Vec<NewRejection>,
         job: &JobSpec,
         write_free: &(dyn Fn() + Send + Sync),
     ) -> DbResult<Vec<IngestOutcome>> {
@@ -99,51 +124,39 @@ impl SqlStore {
             write_free();
             return Ok(Vec::new());
         }
-        // With the log synced separately, the commit itself need not wait for the disk; the
-        // caller hears of it only once `commit_durable` has returned (see `wal_sync`).
-        let commit_durability = match self.wal_sync {
-            Some(_) => Durability::Relaxed,
-            None => Durability::Full,
-        };
-        let mut conn = self.writer(commit_durability).await?;
-        let outcomes = match self.backend {
-            Backend::Postgres => {
-                let mut tx = self.begin(&mut conn, commit_durability).await?;
-                let outcomes = self
-                    .ingest_statements(&mut tx, events, rejections, job, Framing::NONE)
-                    .await?;
-                tx.commit().await?;
-                outcomes
+        if let Some(ingest) = &self.sqlite_ingest {
+            let write_lock = self.sqlite_write_lock().await?;
+            let batch = Batch {
+                events,
+                rejections,
+                job: job.clone(),
+            };
+            let outcomes = ingest.ingest(batch, write_lock).await?;
+            // The write lock is free again: let the next batch begin before the disk sync.
+            write_free();
+            if let Some(wal) = &self.wal_sync {
+                wal.commit_durable().await?;
             }
-            Backend::Sqlite => {
-                let mut inline = InlineTransaction::open(&mut conn);
-                let written = self
-                    .ingest_statements(inline.conn, events, rejections, job, Framing::INLINE)
-                    .await;
-                if written.is_err() {
-                    roll_back(inline.conn).await;
-                }
-                inline.ended();
-                written?
-            }
-        };
-        // Hand the write connection to the next batch before waiting for the disk.
+            return Ok(outcomes);
+        }
+        let mut conn = self.writer(Durability::Full).await?;
+        let mut tx = self.begin(&mut conn, Durability::Full).await?;
+        let outcomes = self
+            .ingest_statements(&mut tx, &events, &rejections, job)
+            .await?;
+        tx.commit().await?;
         drop(conn);
         write_free();
-        if let Some(wal) = &self.wal_sync {
-            wal.commit_durable().await?;
-        }
         Ok(outcomes)
     }
 
-    /// The transaction's statements, framed by `framing`.
+    /// The transaction's statements (sqlx's, on Postgres).
     async fn ingest_statements(
         &self,
         conn: &mut AnyConnection,
         events: &[NewWebhookEvent],
         rejections: &[NewRejection],
         job: &JobSpec,
-        mut framing: Framing,
     ) -> DbResult<Vec<IngestOutcome>> {
         // Rows the unique constraint let in: (source, delivery id, id).
         let mut returned: Vec<(String, String, i64)> = Vec::with_capacity(events.len());
@@ -151,15 +164,8 @@ impl SqlStore {
         for (rows, padded) in event_chunks(events.len()) {
             let chunk = &events[offset..offset + rows];
             offset += rows;
-            let insert = cached_statement("ingest webhook_events", self.backend, padded, || {
-                format!(
-                    "INSERT INTO webhook_events ({EVENT_COLUMNS}) VALUES {} \
-                     ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id, source, delivery_id",
-                    Params::new(self.backend).rows(padded, EVENT_COLUMN_COUNT)
-                )
-            });
-            let sql = format!("{}{insert}", framing.open());
-            let mut query = sqlx::query::<Any>(AssertSqlSafe(sql));
+            let mut query =
+                sqlx::query::<Any>(AssertSqlSafe(insert_events_sql(self.backend, padded)));
             for i in 0..padded {
                 let e = &chunk[i.min(rows - 1)];
                 query = query
@@ -181,32 +187,23 @@ impl SqlStore {
                 returned.push((row.try_get(1)?, row.try_get(2)?, row.try_get(0)?));
             }
         }
-        let mut inserted: HashMap<(&str, &str), i64> = (returned.iter())
-            .map(|(source, delivery_id, id)| ((source.as_str(), delivery_id.as_str()), *id))
-            .collect();
 
-        // The first occurrence of an inserted key is accepted; any later one in the same batch,
-        // and every key the constraint turned away, is a duplicate of the stored row.
         let mut outcomes = Vec::with_capacity(events.len());
-        let mut new_ids = Vec::with_capacity(inserted.len());
-        for e in events {
-            match inserted.remove(&(e.source.as_str(), e.delivery_id.as_str())) {
+        let mut new_ids = Vec::with_capacity(returned.len());
+        for (e, stored) in events.iter().zip(stored_ids(events, &returned)) {
+            outcomes.push(match stored {
                 Some(id) => {
                     new_ids.push(id);
-                    outcomes.push(IngestOutcome::Accepted { event_id: id });
+                    IngestOutcome::Accepted { event_id: id }
                 }
-                None => {
-                    let id: i64 = sqlx::query_scalar(
-                        "UPDATE webhook_events SET duplicate_count = duplicate_count + 1 \
-                         WHERE source = $1 AND delivery_id = $2 RETURNING id",
-                    )
-                    .bind(&e.source)
-                    .bind(&e.delivery_id)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                    outcomes.push(IngestOutcome::Duplicate { event_id: id });
-                }
-            }
+                None => IngestOutcome::Duplicate {
+                    event_id: sqlx::query_scalar(COUNT_DUPLICATE)
+                        .bind(&e.source)
+                        .bind(&e.delivery_id)
+                        .fetch_one(&mut *conn)
+                        .await?,
+                },
+            });
         }
 
         let mut offset = 0;
@@ -214,9 +211,8 @@ impl SqlStore {
             let chunk = &rejections[offset..offset + size];
             offset += size;
             let sql = format!(
-                "{begin}INSERT INTO webhook_rejections ({REJECTION_COLUMNS}) VALUES {values}",
-                begin = framing.open(),
-                values = Params::new(self.backend).rows(size, REJECTION_COLUMN_COUNT)
+                "INSERT INTO webhook_rejections ({REJECTION_COLUMNS}) VALUES {}",
+                Params::new(self.backend).rows(size, REJECTION_COLUMN_COUNT)
             );
             let mut query = sqlx::query::<Any>(AssertSqlSafe(sql));
             for r in chunk {
@@ -235,90 +231,22 @@ impl SqlStore {
         }
 
         let now = events.first().map(|e| e.received_at).unwrap_or_default();
-        self.enqueue_webhook_jobs(conn, &new_ids, job, now, &mut framing)
-            .await?;
-        framing.finish(conn).await?;
+        self.enqueue_webhook_jobs(conn, &new_ids, job, now).await?;
         Ok(outcomes)
     }
 }
 
-/// A transaction begun and committed by the statements themselves (`Framing::INLINE`), which no
-/// sqlx `Transaction` rolls back if the future is dropped half-way (a writer task aborted at
-/// shutdown): then the kept write connection would stay inside it and every later write fail.
-/// Unless told the transaction ended, dropping this discards the connection instead (closing it
-/// rolls back).
-struct InlineTransaction<'c, 'a> {
-    conn: &'c mut WriteConnection<'a>,
-    ended: bool,
-}
-
-impl<'c, 'a> InlineTransaction<'c, 'a> {
-    fn open(conn: &'c mut WriteConnection<'a>) -> Self {
-        Self { conn, ended: false }
-    }
-
-    /// Committed, or rolled back (or the connection discarded) after a failure.
-    fn ended(&mut self) {
-        self.ended = true;
-    }
-}
-
-impl Drop for InlineTransaction<'_, '_> {
-    fn drop(&mut self) {
-        if !self.ended {
-            self.conn.discard();
-        }
-    }
-}
-
-/// Ends a failed SQLite ingest transaction (a failed statement leaves it open). If even that
-/// fails, the connection is discarded rather than handed to the next writer in an unknown state.
-async fn roll_back(conn: &mut WriteConnection<'_>) {
-    if let Err(error) = conn.execute("ROLLBACK").await {
-        // "no transaction is active": BEGIN itself failed, or COMMIT had already ended it.
-        if !error.to_string().contains("no transaction is active") {
-            tracing::warn!(error = %error, "ROLLBACK after a failed ingest failed; closing the write connection");
-            conn.discard();
-        }
-    }
-}
-
 impl SqlStore {
-    /// Queues one job per stored webhook event, built in SQL from the event ids: one statement
-    /// per 256 events, its id list padded to a power of two (a repeated id matches nothing new)
-    /// so nine prepared statements serve every batch size. The last statement carries the
-    /// transaction's commit where `framing` puts it there. The subject is `webhook_subject(id)`,
-    /// which the job runner parses; the payload says the same for people reading the table.
+    /// Queues one job per stored webhook event (see `enqueue_jobs_sql`).
     pub(super) async fn enqueue_webhook_jobs(
         &self,
         conn: &mut AnyConnection,
         ids: &[i64],
         job: &JobSpec,
         now: i64,
-        framing: &mut Framing,
     ) -> DbResult<()> {
-        let chunks = ids.len().div_ceil(JOB_CHUNK_MAX);
-        for (i, chunk) in ids.chunks(JOB_CHUNK_MAX).enumerate() {
-            let padded = chunk.len().next_power_of_two();
-            let insert = cached_statement("enqueue webhook jobs", self.backend, padded, || {
-                let mut p = Params::new(self.backend);
-                format!(
-                    "INSERT INTO jobs ({JOB_COLUMNS}) \
-                     SELECT {queue}, {kind}, '{{\"event_id\":' || id || '}}', '{WEBHOOK_SUBJECT_PREFIX}' || id, \
-                     {priority}, {max_attempts}, {run_at}, {created_at}, {updated_at} \
-                     FROM webhook_events WHERE id IN ({ids})",
-                    queue = p.next(),
-                    kind = p.next(),
-                    priority = p.next(),
-                    max_attempts = p.next(),
-                    run_at = p.next(),
-                    created_at = p.next(),
-                    updated_at = p.next(),
-                    ids = p.list(padded),
-                )
-            });
-            let commit = if i + 1 == chunks { framing.close() } else { "" };
-            let sql = format!("{}{insert}{commit}", framing.open());
+        for (chunk, padded) in job_chunks(ids) {
+            let sql = enqueue_jobs_sql(self.backend, padded);
             let mut query = sqlx::query::<Any>(AssertSqlSafe(sql))
                 .bind(&job.queue)
                 .bind(&job.kind)

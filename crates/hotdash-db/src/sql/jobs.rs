@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use sqlx::{Any, AssertSqlSafe, Row};
 
 use super::filter::Where;
-use super::ingest::Framing;
 use super::{Durability, SqlStore, in_list};
 use crate::{
     ClaimedJob, Completion, DbResult, FailureOutcome, JobSpec, QueueStats, WebhookFilter,
@@ -255,9 +254,7 @@ impl SqlStore {
             }
             query.execute(&mut *tx).await?;
 
-            let mut framing = Framing::NONE; // the caller's sqlx transaction commits
-            self.enqueue_webhook_jobs(&mut tx, chunk, job, now, &mut framing)
-                .await?;
+            self.enqueue_webhook_jobs(&mut tx, chunk, job, now).await?;
 
             let update = format!(
                 "UPDATE webhook_events SET status = 'pending' WHERE id IN ({})",

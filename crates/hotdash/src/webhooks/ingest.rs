@@ -161,10 +161,12 @@ async fn commit(
         }
         return;
     }
+    let items = events.len() + rejections.len();
+    let events_in_batch = events.len();
     let result = store
-        .ingest_pipelined(&events, &rejections, job, write_free)
+        .ingest_pipelined(events, rejections, job, write_free)
         .await;
-    metrics::ingest_batch(events.len() + rejections.len(), started.elapsed());
+    metrics::ingest_batch(items, started.elapsed());
     match result {
         Ok(outcomes) => {
             for (done, outcome) in event_waiters.into_iter().zip(outcomes) {
@@ -172,7 +174,7 @@ async fn commit(
             }
         }
         Err(error) => {
-            tracing::error!(error = %error, batch = events.len(), "Failed to store a webhook batch; senders will retry");
+            tracing::error!(error = %error, batch = events_in_batch, "Failed to store a webhook batch; senders will retry");
             for done in event_waiters {
                 let _ = done.send(Err(IngestError::Store));
             }
