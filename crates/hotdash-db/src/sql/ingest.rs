@@ -108,6 +108,14 @@ pub(super) fn stored_ids(
         .collect()
 }
 
+/// The insert of `rows` rejections (columns in `REJECTION_COLUMNS` order).
+pub(super) fn insert_rejections_sql(backend: Backend, rows: usize) -> String {
+    format!(
+        "INSERT INTO webhook_rejections ({REJECTION_COLUMNS}) VALUES {}",
+        Params::new(backend).rows(rows, REJECTION_COLUMN_COUNT)
+    )
+}
+
 /// Counts a duplicate delivery on its stored row and returns the row's id.
 pub(super) const COUNT_DUPLICATE: &str = "UPDATE webhook_events \
      SET duplicate_count = duplicate_count + 1 WHERE source = $1 AND delivery_id = $2 RETURNING id";
@@ -210,10 +218,7 @@ impl SqlStore {
         for size in fixed_chunks(rejections.len()) {
             let chunk = &rejections[offset..offset + size];
             offset += size;
-            let sql = format!(
-                "INSERT INTO webhook_rejections ({REJECTION_COLUMNS}) VALUES {}",
-                Params::new(self.backend).rows(size, REJECTION_COLUMN_COUNT)
-            );
+            let sql = insert_rejections_sql(self.backend, size);
             let mut query = sqlx::query::<Any>(AssertSqlSafe(sql));
             for r in chunk {
                 query = query
