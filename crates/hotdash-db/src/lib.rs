@@ -1,5 +1,5 @@
 //! HotDash storage: one [`Store`] trait, implemented once over sqlx's `Any` driver for both
-//! backends, SQLite (the default: a WAL file in the data directory) and Postgres (Supabase in
+//! backends (SQLite's ingest transaction alone runs on rusqlite, see `sql::sqlite_ingest`), SQLite (the default: a WAL file in the data directory) and Postgres (Supabase in
 //! production).
 //!
 //! Start with [`Store`] for what the rest of HotDash may ask of storage, [`rows`] for the types
@@ -60,6 +60,10 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("the SQLite ingest connection is closed")]
     IngestClosed,
+    #[error("the SQLite ingest transaction panicked (a bug); it was rolled back")]
+    IngestPanicked,
+    #[error("starting the SQLite ingest thread failed: {0}")]
+    IngestThread(std::io::Error),
     #[error(
         "an in-memory SQLite database cannot be shared by HotDash's connections; name a file (sqlite://data/hotdash.db)"
     )]

@@ -1,9 +1,11 @@
 //! [`SqlStore`]: the [`Store`] implementation for SQLite and Postgres over sqlx's `Any` driver.
 //!
 //! One code path serves both backends; the SQL is portable except where a submodule says
-//! otherwise. On SQLite every write goes through a single connection (SQLite has one writer
-//! anyway, and a queue in our pool is fairer and faster than lock retries inside SQLite); reads
-//! use a separate pool. Durability is chosen per transaction: ingest is acknowledged only once
+//! otherwise, with one exception: SQLite's ingest transaction runs on a rusqlite connection of
+//! its own (`sqlite_ingest`). On SQLite every write holds one lock (SQLite has one writer anyway,
+//! and a queue of our own is fairer and faster than lock retries inside SQLite): sqlx's kept
+//! write connection behind a mutex, which the ingest connection takes too; reads use a separate
+//! pool. Durability is chosen per transaction: ingest is acknowledged only once
 //! its commit is on disk (SQLite: the log fsynced right after the commit, see `wal_sync`;
 //! Postgres: the default `synchronous_commit=on`), while job
 //! completions, which can always be recomputed from the stored delivery, commit without waiting
@@ -49,7 +51,8 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 /// Pool settings.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
-    /// Connections in the (read) pool. SQLite writes always use one extra dedicated connection.
+    /// Connections in the (read) pool. SQLite adds its writers (sqlx's write connection and the
+    /// ingest connection) and a checkpointer.
     pub max_connections: u32,
     pub acquire_timeout: Duration,
 }
@@ -182,8 +185,8 @@ enum Durability {
     Full,
     /// The commit does not wait for the disk, so it may be lost in a power cut (never in a
     /// process crash). Used for derived data that a retried job recomputes (its job deletion is
-    /// lost with it), and for SQLite ingest, which waits for the disk after the commit instead
-    /// (`wal_sync`).
+    /// lost with it). (SQLite ingest, on its own connection, commits this way too and then waits
+    /// for the disk itself, see `wal_sync`.)
     Relaxed,
 }
 

@@ -71,7 +71,7 @@ impl Default for ServerConfig {
 pub struct DatabaseConfig {
     /// `sqlite://…` or `postgres://…` (`HOTDASH_DATABASE__URL`). Empty: SQLite in `data_dir`.
     pub url: DatabaseUrl,
-    /// Pool size (SQLite adds one dedicated writer connection). 0 means the default, 8.
+    /// Pool size (SQLite adds its two writer connections and a checkpointer). 0 means the default, 8.
     pub max_connections: u32,
 }
 

@@ -43,7 +43,7 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Runn
             "Chatwoot webhooks are accepted UNSIGNED (webhooks.chatwoot.unsigned = true): anyone who can reach this server can submit them"
         );
     }
-    // SQLite has one write connection, so one transaction at a time: of its three writer tasks
+    // SQLite has one writer, so one transaction at a time: of its three writer tasks
     // one is inserting while the others wait for their log fsync (see hotdash-db's `wal_sync`)
     // or answer their senders. Postgres commits four transactions in parallel.
     let (writers, transactions) = match store.backend() {

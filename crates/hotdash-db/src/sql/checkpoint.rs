@@ -17,7 +17,7 @@ use crate::DbResult;
 /// How often the log is checkpointed: often enough that each pass copies little.
 const INTERVAL: Duration = Duration::from_millis(20);
 
-/// The write connection's automatic checkpoint threshold (pages). While the background task
+/// The write connections' automatic checkpoint threshold (pages). While the background task
 /// keeps up, that checkpoint only has the last few milliseconds of frames to copy. With 8 KiB
 /// pages (see `sqlite_pool`) this bounds the log at about 32 MB.
 pub(super) const WRITER_AUTOCHECKPOINT_PAGES: i64 = 4000;

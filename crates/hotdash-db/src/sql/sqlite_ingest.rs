@@ -7,18 +7,21 @@
 //! `AnyRow`, and every statement is a round trip to sqlx's connection thread. Here a batch is
 //! one request to a thread that owns a plain SQLite connection and runs the same SQL (built by
 //! the functions in `ingest`) as prepared statements, binding straight from the batch
-//! (docs/benchmarks.md has the A/B figures: +8–13 % acknowledged per second).
+//! (docs/benchmarks.md: +3 % and +8 % acknowledged per second in two A/B sets, 9 of 10 pairs).
 //!
 //! SQLite allows one writer at a time. This connection writes only while holding the store's
 //! write lock (the mutex around sqlx's kept write connection, see `SqlStore::writer`), which
 //! travels to the thread with each batch and is released there once the transaction has ended,
-//! so the two connections never contend, even when a caller stops waiting half-way.
+//! even when the caller stopped waiting half-way. (After a failed or abandoned sqlx write, sqlx
+//! finishes its rollback on its own thread just after releasing the lock; a batch starting at
+//! that moment waits the millisecond or so in SQLite's busy handler.)
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, ToSql, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, ToSql, TransactionBehavior, named_params, params};
 use tokio::sync::{OwnedMutexGuard, oneshot};
 
 use super::checkpoint::WRITER_AUTOCHECKPOINT_PAGES;
@@ -41,7 +44,7 @@ struct Request {
     batch: Batch,
     /// Held until the transaction has ended.
     write_lock: WriteLock,
-    reply: oneshot::Sender<Result<Vec<IngestOutcome>, rusqlite::Error>>,
+    reply: oneshot::Sender<DbResult<Vec<IngestOutcome>>>,
 }
 
 /// The ingest connection's thread, and the way to it.
@@ -51,16 +54,17 @@ pub(super) struct IngestWriter {
 }
 
 impl IngestWriter {
-    /// Opens a second connection to the database file at `file` (migrated already, in WAL
-    /// mode) and starts its thread.
+    /// Opens a second connection to the database file at `file` (created by sqlx and in WAL
+    /// mode already; statements are prepared at first use, so after any migration) and starts
+    /// its thread.
     pub(super) fn open(file: &str) -> DbResult<Self> {
         let conn = open_connection(file)?;
         let file = file.to_owned();
         let (requests, incoming) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("sqlite-ingest".into())
-            .spawn(move || serve(conn, &file, incoming))
-            .map_err(DbError::Sync)?;
+            .spawn(move || serve(&file, conn, incoming))
+            .map_err(DbError::IngestThread)?;
         Ok(Self {
             requests: Mutex::new(Some(requests)),
             thread: Mutex::new(Some(thread)),
@@ -88,10 +92,7 @@ impl IngestWriter {
         if !sent {
             return Err(DbError::IngestClosed);
         }
-        match answer.await {
-            Ok(result) => Ok(result?),
-            Err(_) => Err(DbError::IngestClosed),
-        }
+        answer.await.unwrap_or(Err(DbError::IngestClosed))
     }
 
     /// Finishes the batch in hand, closes the connection and stops the thread.
@@ -113,6 +114,8 @@ fn open_connection(file: &str) -> rusqlite::Result<Connection> {
     // delivery in the batch is acknowledged (the durability of FULL, see `wal_sync`).
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // As sqlx sets on its connections.
+    conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES)?;
     // The write lock keeps sqlx's writer out; the background checkpointer may still briefly
     // hold the log, as it may for sqlx's writer.
@@ -122,28 +125,46 @@ fn open_connection(file: &str) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-fn serve(mut conn: Connection, file: &str, incoming: mpsc::Receiver<Request>) {
+/// The thread: one batch at a time, each answered once the write lock is released.
+fn serve(file: &str, first: Connection, incoming: mpsc::Receiver<Request>) {
+    let mut conn = Some(first);
     for request in incoming {
-        let result = write_batch(&mut conn, &request.batch);
-        // A transaction a failed ROLLBACK left open would fail every later batch: start over
-        // on a new connection instead.
-        if !conn.is_autocommit() {
-            match open_connection(file) {
-                Ok(fresh) => conn = fresh,
-                Err(error) => {
-                    tracing::error!(error = %error, "reopening the SQLite ingest connection failed")
-                }
-            }
-        }
+        let result = ingest_on(&mut conn, file, &request.batch);
         drop(request.write_lock);
         let _ = request.reply.send(result);
     }
 }
 
-/// The transaction, statement for statement the one `ingest_statements` runs through sqlx on
-/// Postgres: the deliveries in padded multi-row inserts (one per 256; a single-row statement
-/// per delivery cost SQLite more than sqlx's overhead it saved), duplicates counted, a job
-/// queued per new delivery, rejections recorded.
+/// Runs `batch` on `conn`, opened first if a failure closed it. A connection in doubt afterwards
+/// (inside a transaction a failed ROLLBACK left open, or after a panic) is closed, which rolls
+/// back, so it never holds SQLite's write lock past the store's and the next batch starts on a
+/// fresh one.
+fn ingest_on(
+    conn: &mut Option<Connection>,
+    file: &str,
+    batch: &Batch,
+) -> DbResult<Vec<IngestOutcome>> {
+    let open = match conn {
+        Some(open) => open,
+        None => conn.insert(open_connection(file)?),
+    };
+    let written = catch_unwind(AssertUnwindSafe(|| write_batch(open, batch)));
+    if written.is_err() || !open.is_autocommit() {
+        *conn = None;
+    }
+    match written {
+        Ok(result) => Ok(result?),
+        Err(_) => {
+            tracing::error!("the SQLite ingest transaction panicked; it was rolled back");
+            Err(DbError::IngestPanicked)
+        }
+    }
+}
+
+/// The transaction, in the statements `ingest_statements` runs through sqlx on Postgres: the
+/// deliveries in padded multi-row inserts (one per 256; a single-row statement per delivery
+/// cost SQLite more than the sqlx overhead it saved), duplicates counted, a job queued per new
+/// delivery; then the rejections, here one row per statement (they are few).
 fn write_batch(conn: &mut Connection, batch: &Batch) -> rusqlite::Result<Vec<IngestOutcome>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let events = &batch.events;
@@ -191,7 +212,9 @@ fn write_batch(conn: &mut Connection, batch: &Batch) -> rusqlite::Result<Vec<Ing
             None => IngestOutcome::Duplicate {
                 event_id: tx
                     .prepare_cached(COUNT_DUPLICATE)?
-                    .query_row(params![e.source, e.delivery_id], |row| row.get(0))?,
+                    .query_row(named_params! {"$1": e.source, "$2": e.delivery_id}, |row| {
+                        row.get(0)
+                    })?,
             },
         });
     }
@@ -218,9 +241,8 @@ fn write_batch(conn: &mut Connection, batch: &Batch) -> rusqlite::Result<Vec<Ing
         enqueue.raw_execute()?;
     }
 
-    // Rejections are rare and small: one row per statement.
-    let mut reject = tx.prepare_cached(&insert_rejections_sql(Backend::Sqlite, 1))?;
     for r in &batch.rejections {
+        let mut reject = tx.prepare_cached(&insert_rejections_sql(Backend::Sqlite, 1))?;
         reject.execute(params![
             r.source,
             r.cause,
@@ -233,7 +255,6 @@ fn write_batch(conn: &mut Connection, batch: &Batch) -> rusqlite::Result<Vec<Ing
             r.detail,
         ])?;
     }
-    drop(reject);
     tx.commit()?;
     Ok(outcomes)
 }

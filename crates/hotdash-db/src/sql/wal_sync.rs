@@ -1,9 +1,9 @@
-//! Group fsync of SQLite's write-ahead log, off the write connection: the pipelined form of
+//! Group fsync of SQLite's write-ahead log, off the writing connection: the pipelined form of
 //! `synchronous=FULL` for ingest.
 //!
 //! In WAL mode, `synchronous=FULL` means one thing more than `NORMAL`: the commit fsyncs the log
-//! before it returns. Ingest commits at `NORMAL` instead, hands the write connection straight to
-//! the next batch, and only then fsyncs the log file here, acknowledging nothing until that
+//! before it returns. Ingest commits at `NORMAL` instead, hands the write lock straight to the
+//! next batch, and only then fsyncs the log file here, acknowledging nothing until that
 //! fsync (covering its commit) has returned. The durability of every acknowledged delivery is
 //! that of FULL (its frames are on disk before its 2xx; checkpoints sync the log before copying
 //! it and the database file after, at NORMAL as at FULL), but the fsync of one batch now
@@ -54,7 +54,8 @@ impl WalSync {
         }
     }
 
-    /// Returns once the commit that just returned on the write connection is on disk.
+    /// Returns once the ingest commit that just returned (on `sqlite_ingest`'s connection) is on
+    /// disk.
     pub(super) async fn commit_durable(&self) -> DbResult<()> {
         let mine = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
         let mut state = self.state.lock().await;

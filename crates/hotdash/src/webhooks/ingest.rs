@@ -6,7 +6,7 @@
 //!
 //! A writer gathers its batch only once it holds a transaction slot, and gives the slot back as
 //! soon as the store says the next transaction may begin ([`Store::ingest_pipelined`]), before
-//! its own fsync and answers. On SQLite (one slot: one write connection) the batch is thus all
+//! its own fsync and answers. On SQLite (one slot: one writer) the batch is thus all
 //! that arrived during the previous transaction, not what happened to be queued when a writer
 //! came free and then waited for the connection; batches grew from ~39 to ~53 deliveries under
 //! 128 concurrent senders and throughput with them (docs/benchmarks.md).
@@ -161,12 +161,12 @@ async fn commit(
         }
         return;
     }
-    let items = events.len() + rejections.len();
+    let batch_size = events.len() + rejections.len();
     let events_in_batch = events.len();
     let result = store
         .ingest_pipelined(events, rejections, job, write_free)
         .await;
-    metrics::ingest_batch(items, started.elapsed());
+    metrics::ingest_batch(batch_size, started.elapsed());
     match result {
         Ok(outcomes) => {
             for (done, outcome) in event_waiters.into_iter().zip(outcomes) {
