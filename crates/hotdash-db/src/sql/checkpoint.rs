@@ -2,18 +2,15 @@
 //! commit pushes the log past 1,000 pages: under webhook load that is a commit every few dozen
 //! milliseconds that also copies 4 MB into the database file, while every delivery in that batch
 //! waits for its 2xx (13% of the writer thread in a perf profile). Here a task with a connection
-//! of its own runs passive checkpoints (which never block the writer) every 200 ms, so
+//! of its own runs passive checkpoints (which never block the writer) every 20 ms, so
 //! the writer's own automatic checkpoint, raised to `WRITER_AUTOCHECKPOINT_PAGES`, finds little
 //! left to copy and still rewinds the log to keep the file bounded. Truncating checkpoints from
 //! here were measured to stall the writer (p99 ~60 ms) and are not used.
 //!
-//! Not too often, either. With a pass every 20 ms, 5 of 22 runs at 5,000 deliveries a second had
-//! p99 over 20 ms (up to 123 ms: a few commits of 20–50 ms, with everything behind them waiting);
-//! every 200 ms, none of 14 did, for a few per cent less saturated throughput and ~10 ms more p99
-//! under saturation (docs/benchmarks.md). The passes' fsyncs fell from ~60 to ~5 a second, so
-//! fewer of them compete with the log's and the writer's; the writer's own (from its automatic
-//! checkpoint, ~15 a second at that rate) did not change, and why each slow moment happened was
-//! not pinned down beyond "the disk was slow".
+//! A pass every 200 ms instead was tried twice (docs/benchmarks.md): in alternating runs at
+//! 5,000/s it had fewer runs with p99 over 20 ms (0 of 18 against 3 of 18), but it cost 3–6 % of
+//! saturated throughput and ~10 ms of saturated p99 every time, and sets of the benchmark script
+//! on it still stalled when the disk had a bad spell. Not kept.
 
 use std::time::Duration;
 
@@ -22,10 +19,8 @@ use tokio::task::JoinHandle;
 
 use crate::DbResult;
 
-/// How often the log is checkpointed: often enough that each pass copies a few MB at most (at
-/// ~20,000 deliveries a second ~3,000 pages, inside `WRITER_AUTOCHECKPOINT_PAGES`), seldom
-/// enough that its fsyncs rarely meet a commit's (see above).
-const INTERVAL: Duration = Duration::from_millis(200);
+/// How often the log is checkpointed: often enough that each pass copies little.
+const INTERVAL: Duration = Duration::from_millis(20);
 
 /// The write connections' automatic checkpoint threshold (pages). While the background task
 /// keeps up, that checkpoint only has the last few milliseconds of frames to copy. With 8 KiB
