@@ -1,6 +1,6 @@
 //! HotDash storage: one [`Store`] trait, implemented once over sqlx's `Any` driver for both
-//! backends (SQLite's ingest transaction alone runs on rusqlite, see `sql::sqlite_ingest`), SQLite (the default: a WAL file in the data directory) and Postgres (Supabase in
-//! production).
+//! backends, SQLite (the default: a WAL file in the data directory) and Postgres (Supabase in
+//! production). SQLite's ingest transaction alone runs on rusqlite (see `sql::sqlite_ingest`).
 //!
 //! Start with [`Store`] for what the rest of HotDash may ask of storage, [`rows`] for the types
 //! that cross the boundary, and [`sql`] for how each operation maps to SQL. Dialect differences

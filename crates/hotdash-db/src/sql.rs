@@ -77,16 +77,14 @@ pub struct SqlStore {
     /// 3.5 ms cycle on the 2-core bench machine). `None` until then. Its mutex is SQLite's
     /// write lock: `sqlite_ingest`'s connection writes only while holding it too.
     sqlite_writer: Arc<tokio::sync::Mutex<Option<PoolConnection<Any>>>>,
-    /// SQLite: the ingest transaction's own connection and thread (see `sqlite_ingest`).
+    /// SQLite: the ingest transaction's own connection and thread, and its pipelined log fsync
+    /// (see `sqlite_ingest`, `wal_sync`). On Postgres ingest commits at full durability.
     sqlite_ingest: Option<sqlite_ingest::IngestWriter>,
     /// The `synchronous` level last set on SQLite's write connection, so a run of commits at one
     /// level costs no extra statement. It can only be stale towards safety: a reconnected
     /// connection starts at FULL (see `sqlite_pool`) whatever this says.
     sqlite_sync: std::sync::Mutex<Option<Durability>>,
     read: AnyPool,
-    /// SQLite: ingest's log fsync, pipelined behind its commit (see `wal_sync`). `None` on
-    /// Postgres, where ingest commits at full durability.
-    wal_sync: Option<wal_sync::WalSync>,
     /// SQLite only: WAL checkpoints in the background (see `checkpoint`), stopped on drop.
     _checkpointer: Option<checkpoint::Checkpointer>,
 }
@@ -117,7 +115,6 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> DbResult<Arc<SqlSto
                 sqlite_writer: Arc::new(tokio::sync::Mutex::new(None)),
                 sqlite_ingest: Some(sqlite_ingest::IngestWriter::open(&file)?),
                 sqlite_sync: std::sync::Mutex::new(None),
-                wal_sync: Some(wal_sync::WalSync::new(&file)),
                 _checkpointer: Some(checkpoint::start(url).await?),
             }
         }
@@ -134,7 +131,6 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> DbResult<Arc<SqlSto
                 sqlite_writer: Arc::new(tokio::sync::Mutex::new(None)),
                 sqlite_ingest: None,
                 sqlite_sync: std::sync::Mutex::new(None),
-                wal_sync: None,
                 _checkpointer: None,
             }
         }

@@ -30,7 +30,8 @@ pub trait Store: Send + Sync + 'static {
         rejections: &[NewRejection],
         job: &JobSpec,
     ) -> DbResult<Vec<IngestOutcome>> {
-        (self.ingest_pipelined(events.to_vec(), rejections.to_vec(), job, &|| {})).await
+        self.ingest_pipelined(events.to_vec(), rejections.to_vec(), job, &|| {})
+            .await
     }
 
     /// [`Store::ingest`] taking the batch by value (on SQLite it moves to the ingest thread),

@@ -139,13 +139,7 @@ impl SqlStore {
                 rejections,
                 job: job.clone(),
             };
-            let outcomes = ingest.ingest(batch, write_lock).await?;
-            // The write lock is free again: let the next batch begin before the disk sync.
-            write_free();
-            if let Some(wal) = &self.wal_sync {
-                wal.commit_durable().await?;
-            }
-            return Ok(outcomes);
+            return ingest.ingest(batch, write_lock, write_free).await;
         }
         let mut conn = self.writer(Durability::Full).await?;
         let mut tx = self.begin(&mut conn, Durability::Full).await?;

@@ -29,6 +29,7 @@ use super::ingest::{
     COUNT_DUPLICATE, enqueue_jobs_sql, event_chunks, insert_events_sql, insert_rejections_sql,
     job_chunks, stored_ids,
 };
+use super::wal_sync::WalSync;
 use crate::{Backend, DbError, DbResult, IngestOutcome, JobSpec, NewRejection, NewWebhookEvent};
 
 /// One batch, owned: it crosses to the writer thread.
@@ -51,6 +52,8 @@ struct Request {
 pub(super) struct IngestWriter {
     requests: Mutex<Option<mpsc::Sender<Request>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The log fsync after each commit, pipelined behind it.
+    wal_sync: WalSync,
 }
 
 impl IngestWriter {
@@ -59,6 +62,7 @@ impl IngestWriter {
     /// its thread.
     pub(super) fn open(file: &str) -> DbResult<Self> {
         let conn = open_connection(file)?;
+        let wal_sync = WalSync::new(file);
         let file = file.to_owned();
         let (requests, incoming) = mpsc::channel();
         let thread = std::thread::Builder::new()
@@ -68,15 +72,18 @@ impl IngestWriter {
         Ok(Self {
             requests: Mutex::new(Some(requests)),
             thread: Mutex::new(Some(thread)),
+            wal_sync,
         })
     }
 
-    /// Stores `batch` in one transaction at `synchronous = NORMAL`: committed, not yet synced
-    /// (the caller's `WalSync` makes it durable). `write_lock` is released as it ends.
+    /// Stores `batch` in one transaction at `synchronous = NORMAL`, releasing `write_lock` as it
+    /// ends and calling `write_free` once it has committed, then returns when `WalSync` has
+    /// made the commit durable.
     pub(super) async fn ingest(
         &self,
         batch: Batch,
         write_lock: WriteLock,
+        write_free: &(dyn Fn() + Send + Sync),
     ) -> DbResult<Vec<IngestOutcome>> {
         let (reply, answer) = oneshot::channel();
         let sent = match &*self.requests.lock().expect("ingest requests lock") {
@@ -92,7 +99,11 @@ impl IngestWriter {
         if !sent {
             return Err(DbError::IngestClosed);
         }
-        answer.await.unwrap_or(Err(DbError::IngestClosed))
+        let outcomes = answer.await.unwrap_or(Err(DbError::IngestClosed))?;
+        // The write lock is free again: let the next batch begin before the disk sync.
+        write_free();
+        self.wal_sync.commit_durable().await?;
+        Ok(outcomes)
     }
 
     /// Finishes the batch in hand, closes the connection and stops the thread.
@@ -241,19 +252,21 @@ fn write_batch(conn: &mut Connection, batch: &Batch) -> rusqlite::Result<Vec<Ing
         enqueue.raw_execute()?;
     }
 
-    for r in &batch.rejections {
+    if !batch.rejections.is_empty() {
         let mut reject = tx.prepare_cached(&insert_rejections_sql(Backend::Sqlite, 1))?;
-        reject.execute(params![
-            r.source,
-            r.cause,
-            r.status_code,
-            r.received_at,
-            r.delivery_id,
-            r.topic,
-            r.body_len,
-            r.body_sha256,
-            r.detail,
-        ])?;
+        for r in &batch.rejections {
+            reject.execute(params![
+                r.source,
+                r.cause,
+                r.status_code,
+                r.received_at,
+                r.delivery_id,
+                r.topic,
+                r.body_len,
+                r.body_sha256,
+                r.detail,
+            ])?;
+        }
     }
     tx.commit()?;
     Ok(outcomes)
